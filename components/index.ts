@@ -1,0 +1,4 @@
+export * from "./aks-cluster";
+export * from "./container-registry";
+export * from "./kubeconfig";
+export * from "./validation";

@@ -1,0 +1,105 @@
+/**
+ * The typed stack configuration: the ONLY module of the program that reads Pulumi's config.
+ *
+ * `loadConfig()` reads every key of the `it-ops-infra` namespace once, validates all of them
+ * (types, ranges, enums, cross-field rules, naming rules, unknown keys) before any resource is
+ * registered, and returns one frozen {@link StackConfig} that the composition hands to components
+ * as args. A bad value raises a {@link ConfigError} (a `pulumi.RunError`: the CLI prints its one
+ * line without a stack trace) naming the key, the value and what is allowed.
+ *
+ * Each section of the configuration has its own parser under `infra/config/`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
+import { parsePlatform, PlatformConfig } from "./config/platform";
+
+export { ConfigError } from "./config/reader";
+
+/** The Pulumi project name, and so the namespace of the project's config keys. */
+export const PROJECT = "it-ops-infra";
+
+/** Everything the program needs to know about one stack. */
+export interface StackConfig extends PlatformConfig {
+    /** The stack name (`staging`, `production`). */
+    readonly stack: string;
+}
+
+export interface LoadOptions {
+    /**
+     * Offline render only: required secrets that the stack file does not hold become secret
+     * placeholders instead of errors (they are rendered as `[secret]` either way).
+     */
+    readonly secretPlaceholders?: boolean;
+    /** Receives the keys that were given placeholders. */
+    readonly placeholdersOut?: string[];
+}
+
+/** The result of parsing, with the keys that were given placeholders. */
+export interface ParsedConfig {
+    readonly config: StackConfig;
+    readonly placeholders: readonly string[];
+}
+
+/**
+ * Parses raw config (`namespace:key` → string, structured values as JSON text, as Pulumi hands
+ * them to programs) into a frozen {@link StackConfig}. Pure: usable in tests without a runtime.
+ */
+export function parseStackConfig(
+    stack: string,
+    raw: Readonly<Record<string, string>>,
+    secretKeys: ReadonlySet<string> = new Set(),
+    opts: LoadOptions = {},
+): ParsedConfig {
+    const prefix = `${PROJECT}:`;
+    const values: Record<string, unknown> = {};
+    const secretFields = new Set<string>();
+    for (const [key, text] of Object.entries(raw)) {
+        if (!key.startsWith(prefix)) continue; // provider namespaces (azure-native:, kubernetes:) are theirs
+        const field = key.slice(prefix.length);
+        values[field] = parseValue(text);
+        if (secretKeys.has(key)) secretFields.add(field);
+    }
+    const ctx: ReaderContext = { secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [] };
+    const root = new ObjectReader(prefix, values, false, ctx, secretFields);
+
+    const platform = parsePlatform(root, stack);
+    const config: StackConfig = { stack, ...platform };
+    root.done();
+    return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
+}
+
+/** Reads and validates the running stack's configuration. Call once, before creating resources. */
+export function loadConfig(opts: LoadOptions = {}): StackConfig {
+    const raw = pulumi.runtime.allConfig();
+    const secretKeys = new Set(Object.keys(raw).filter((k) => isSecretKey(k)));
+    const parsed = parseStackConfig(pulumi.getStack(), raw, secretKeys, opts);
+    opts.placeholdersOut?.push(...parsed.placeholders);
+    return parsed.config;
+}
+
+function isSecretKey(key: string): boolean {
+    // The SDK exposes this check only from its runtime module (it reads PULUMI_CONFIG_SECRET_KEYS).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+    return runtimeConfig.isConfigSecret?.(key) ?? false;
+}
+
+/** Pulumi hands structured values as JSON text and plain values as strings. */
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value === null || typeof value !== "object" || pulumi.Output.isInstance(value) || Object.isFrozen(value)) return value;
+    for (const v of Object.values(value as object)) deepFreeze(v);
+    return Object.freeze(value);
+}
+
+/** True for errors that are configuration mistakes (exit 2 in the offline render). */
+export function isConfigError(e: unknown): e is ConfigError {
+    return e instanceof ConfigError;
+}

@@ -1,0 +1,214 @@
+/**
+ * The Azure platform part of the stack configuration: region, resource group, registry and the
+ * AKS cluster. Parsed from the raw config by {@link parsePlatform}; read only through `infra/config.ts`.
+ */
+import {
+    MaintenanceWindowSpec,
+    NODE_OS_UPGRADE_CHANNELS,
+    NodeOsUpgradeChannel,
+    NodePoolSpec,
+    SKU_TIERS,
+    SkuTier,
+    UPGRADE_CHANNELS,
+    UpgradeChannel,
+    WEEKDAYS,
+} from "../../components/aks-cluster";
+import { REGISTRY_SKUS, RegistrySku } from "../../components/container-registry";
+import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/kubeconfig";
+import { ItemReader, ObjectReader } from "./reader";
+
+/** A node pool of the cluster (autoscaled between minCount and maxCount). */
+export type NodePoolConfig = Required<NodePoolSpec>;
+/** A weekly planned maintenance window (AKS maintenance configuration). */
+export type MaintenanceWindowConfig = MaintenanceWindowSpec;
+
+export interface ClusterConfig {
+    readonly name: string;
+    readonly dnsPrefix: string;
+    /** `major.minor` (AKS keeps the patch level current) or `major.minor.patch`. */
+    readonly kubernetesVersion: string;
+    readonly skuTier: SkuTier;
+    /** Availability zones of every node pool; empty for none. */
+    readonly zones: readonly string[];
+    /** Entra ID groups whose members are cluster admins. */
+    readonly adminGroupObjectIds: readonly string[];
+    /** Entra tenant of the cluster; the deploying identity's tenant when absent. */
+    readonly tenantId?: string;
+    readonly autoUpgradeChannel: UpgradeChannel;
+    readonly nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+    readonly kubeloginMode: KubeloginLoginMode;
+    readonly podCidr: string;
+    readonly serviceCidr: string;
+    readonly dnsServiceIP: string;
+    readonly systemPool: NodePoolConfig;
+    readonly userPool: NodePoolConfig;
+    /** Window for Kubernetes version upgrades (`aksManagedAutoUpgradeSchedule`). */
+    readonly upgradeWindow: MaintenanceWindowConfig;
+    /** Window for node OS patches (`aksManagedNodeOSUpgradeSchedule`). */
+    readonly nodeOsWindow: MaintenanceWindowConfig;
+    readonly logRetentionDays: number;
+}
+
+export interface RegistryConfig {
+    /** ACR name: 5-50 alphanumerics, globally unique. */
+    readonly name: string;
+    /** Reference an existing registry instead of creating one. */
+    readonly existing: boolean;
+    /** Resource group of an existing registry (defaults to the stack's). */
+    readonly resourceGroupName?: string;
+    readonly sku: RegistrySku;
+}
+
+export interface PlatformConfig {
+    readonly location: string;
+    readonly resourceGroupName: string;
+    /** Whether stateful resources (cluster, registry, resource group) are protected against delete. */
+    readonly protect: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Availability zones per region; `cluster.zones` must be listed here for `location`. */
+    readonly regionZones: Readonly<Record<string, readonly string[]>>;
+    readonly registry: RegistryConfig;
+    readonly cluster: ClusterConfig;
+}
+
+/** Regions with availability zones that the project has been checked against. */
+export const DEFAULT_REGION_ZONES: Readonly<Record<string, readonly string[]>> = {
+    japaneast: ["1", "2", "3"],
+    eastasia: ["1", "2", "3"],
+    southeastasia: ["1", "2", "3"],
+    koreacentral: ["1", "2", "3"],
+    australiaeast: ["1", "2", "3"],
+    westeurope: ["1", "2", "3"],
+    northeurope: ["1", "2", "3"],
+    eastus: ["1", "2", "3"],
+    eastus2: ["1", "2", "3"],
+    westus2: ["1", "2", "3"],
+};
+
+const RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w_()]$/;
+const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
+const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
+const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
+const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
+const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+
+function parseNodePool(r: ObjectReader, defaults: { name: string; vmSize: string; minCount: number; maxCount: number }): NodePoolConfig {
+    const name = r.string("name", { default: defaults.name, pattern: POOL_NAME, patternText: "a node pool name (lower-case letter, then up to 11 lower-case letters or digits)" });
+    const vmSize = r.string("vmSize", { default: defaults.vmSize, pattern: VM_SIZE, patternText: "an Azure VM size such as Standard_D4ds_v5" });
+    const minCount = r.integer("minCount", { default: defaults.minCount, min: 1, max: 1000 });
+    const maxCount = r.integer("maxCount", { default: defaults.maxCount, min: minCount, max: 1000, minText: `minCount (${minCount})` });
+    const osDiskSizeGB = r.integer("osDiskSizeGB", { default: 128, min: 30, max: 2048 });
+    const maxPods = r.integer("maxPods", { default: 110, min: 10, max: 250 });
+    r.done();
+    return { name, vmSize, minCount, maxCount, osDiskSizeGB, maxPods };
+}
+
+function parseWindow(r: ObjectReader, defaults: MaintenanceWindowConfig): MaintenanceWindowConfig {
+    const w: MaintenanceWindowConfig = {
+        dayOfWeek: r.enum("dayOfWeek", WEEKDAYS, { default: defaults.dayOfWeek }),
+        startTime: r.string("startTime", { default: defaults.startTime, pattern: HHMM, patternText: "a time HH:MM (00:00-23:59)" }),
+        durationHours: r.integer("durationHours", { default: defaults.durationHours, min: 4, max: 24 }),
+        utcOffset: r.string("utcOffset", { default: defaults.utcOffset, pattern: UTC_OFFSET, patternText: "a UTC offset such as +09:00" }),
+        intervalWeeks: r.integer("intervalWeeks", { default: defaults.intervalWeeks, min: 1, max: 4 }),
+    };
+    r.done();
+    return w;
+}
+
+function cidr(r: ObjectReader, field: string, def: string): string {
+    const v = r.string(field, { default: def, pattern: CIDR, patternText: "an IPv4 CIDR such as 10.0.0.0/16" });
+    const m = CIDR.exec(v)!;
+    if (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw r.fail(field, "must be an IPv4 CIDR such as 10.0.0.0/16", v);
+    return v;
+}
+
+function ipInCidr(ip: string, block: string): boolean {
+    const toInt = (s: string) => s.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+    const [base, bits] = block.split("/");
+    const size = 2 ** (32 - Number(bits));
+    const start = toInt(base) - (toInt(base) % size);
+    const v = toInt(ip);
+    return v >= start && v < start + size;
+}
+
+function zoneList(i: ItemReader): string {
+    return i.string({ pattern: /^[1-9]$/, patternText: "an availability zone number such as \"1\"" });
+}
+
+/** Parses the platform settings from the project namespace root. */
+export function parsePlatform(root: ObjectReader, stack: string): PlatformConfig {
+    const location = root.string("location", { pattern: /^[a-z][a-z0-9]+$/, patternText: "an Azure region name such as japaneast" });
+    const resourceGroupName = root.string("resourceGroupName", {
+        default: `rg-it-ops-${stack}`,
+        pattern: RESOURCE_GROUP,
+        patternText: "a resource group name (1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.')",
+    });
+    const protect = root.boolean("protect", { default: false });
+    const tags = root.stringMap("tags");
+    const zonesRoot = root.object("regionZones");
+    const regionZones: Record<string, readonly string[]> = { ...DEFAULT_REGION_ZONES };
+    for (const region of zonesRoot.fields()) regionZones[region] = zonesRoot.array(region, zoneList);
+    zonesRoot.done();
+
+    const reg = root.object("registry", { required: true });
+    const registry: RegistryConfig = {
+        name: reg.string("name", { pattern: ACR_NAME, patternText: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }),
+        existing: reg.boolean("existing", { default: false }),
+        resourceGroupName: reg.optionalString("resourceGroupName", { pattern: RESOURCE_GROUP, patternText: "a resource group name" }),
+        sku: reg.enum("sku", REGISTRY_SKUS, { default: "Standard" }),
+    };
+    if (registry.resourceGroupName && !registry.existing) {
+        throw reg.fail("resourceGroupName", "is only allowed with registry.existing: true", registry.resourceGroupName);
+    }
+    reg.done();
+
+    const c = root.object("cluster", { required: true });
+    const name = c.string("name", { pattern: AKS_NAME, patternText: "an AKS cluster name (1-63 letters, digits, '_' or '-', starting and ending with a letter or digit)" });
+    const zones = c.array("zones", zoneList, { default: [] });
+    const regionZoneList = regionZones[location] ?? [];
+    for (const z of zones) {
+        if (!regionZoneList.includes(z)) {
+            throw c.fail("zones", `must only use zones listed for ${location} in it-ops-infra:regionZones (${regionZoneList.length ? regionZoneList.join(", ") : "none listed"})`, zones);
+        }
+    }
+    if (new Set(zones).size !== zones.length) throw c.fail("zones", "must not repeat a zone", zones);
+    const skuTier = c.enum("skuTier", SKU_TIERS, { default: "Standard" });
+    const serviceCidr = cidr(c, "serviceCidr", "10.0.0.0/16");
+    const dnsServiceIP = c.string("dnsServiceIP", { default: "10.0.0.10", pattern: IPV4, patternText: "an IPv4 address" });
+    if (!ipInCidr(dnsServiceIP, serviceCidr)) throw c.fail("dnsServiceIP", `must be inside serviceCidr (${serviceCidr})`, dnsServiceIP);
+    const cluster: ClusterConfig = {
+        name,
+        dnsPrefix: c.string("dnsPrefix", { default: name.toLowerCase().replace(/_/g, "-"), pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/, patternText: "1-54 letters, digits or '-', starting and ending with a letter or digit" }),
+        kubernetesVersion: c.string("kubernetesVersion", { pattern: K8S_VERSION, patternText: "a Kubernetes version such as 1.33 or 1.33.2" }),
+        skuTier,
+        zones,
+        adminGroupObjectIds: c.array("adminGroupObjectIds", (i) => i.string({ pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, patternText: "an Entra group object id (UUID)" }), { minItems: 1 }),
+        tenantId: c.has("tenantId") ? c.uuid("tenantId") : undefined,
+        autoUpgradeChannel: c.enum("autoUpgradeChannel", UPGRADE_CHANNELS, { default: "patch" }),
+        nodeOsUpgradeChannel: c.enum("nodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS, { default: "NodeImage" }),
+        kubeloginMode: c.enum("kubeloginMode", KUBELOGIN_LOGIN_MODES, { default: "azurecli" }),
+        podCidr: cidr(c, "podCidr", "10.244.0.0/16"),
+        serviceCidr,
+        dnsServiceIP,
+        systemPool: parseNodePool(c.object("systemPool"), { name: "system", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
+        userPool: parseNodePool(c.object("userPool"), { name: "user", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
+        upgradeWindow: parseWindow(c.object("upgradeWindow"), { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
+        nodeOsWindow: parseWindow(c.object("nodeOsWindow"), { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
+        logRetentionDays: c.integer("logRetentionDays", { default: 30, min: 30, max: 730 }),
+    };
+    if (ipInCidr(cluster.podCidr.split("/")[0], serviceCidr) || ipInCidr(serviceCidr.split("/")[0], cluster.podCidr)) {
+        throw c.fail("podCidr", `must not overlap serviceCidr (${serviceCidr})`, cluster.podCidr);
+    }
+    if (cluster.systemPool.name === cluster.userPool.name) {
+        throw c.fail("userPool.name", "must differ from systemPool.name", cluster.userPool.name);
+    }
+    if (cluster.autoUpgradeChannel === "node-image" && cluster.nodeOsUpgradeChannel !== "NodeImage") {
+        throw c.fail("nodeOsUpgradeChannel", "must be NodeImage when autoUpgradeChannel is node-image", cluster.nodeOsUpgradeChannel);
+    }
+    c.done();
+    return { location, resourceGroupName, protect, tags, regionZones, registry, cluster };
+}

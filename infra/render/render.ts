@@ -1,0 +1,173 @@
+/**
+ * Runs the real program under the Pulumi SDK's mock runtime and records every resource it
+ * registers: type, name, URN, parent, resource options and fully resolved inputs, with every
+ * secret value replaced by "[secret]". No cloud, no Pulumi CLI, no cluster.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig, PROJECT, StackConfig } from "../config";
+import { deployStack } from "../stack";
+import { ItOpsMocks } from "./mocks";
+import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "./stack-file";
+
+/** How secrets appear in every rendered file. */
+export const REDACTED = "[secret]";
+
+export interface RenderedOptions {
+    readonly protect?: boolean;
+    readonly ignoreChanges?: string[];
+    readonly dependsOn?: string[];
+    readonly provider?: string;
+    readonly deleteBeforeReplace?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly replaceOnChanges?: string[];
+    readonly customTimeouts?: Record<string, string>;
+}
+
+export interface RenderedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly custom: boolean;
+    readonly inputs: Record<string, unknown>;
+    readonly options: RenderedOptions;
+}
+
+export interface Rendering {
+    readonly stack: string;
+    readonly config: StackConfig;
+    readonly resources: RenderedResource[];
+    readonly outputs: Record<string, unknown>;
+    /** Required secrets absent from the stack file, rendered with placeholders. */
+    readonly placeholders: readonly string[];
+}
+
+export interface RenderOptions {
+    readonly stack: string;
+    /** A file in the form of `Pulumi.<stack>.yaml`; the stack's own file by default. */
+    readonly configFile?: string;
+    /** `key=value` overrides, as `pulumi config set --path`. */
+    readonly sets?: readonly string[];
+    /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
+    readonly projectDir?: string;
+}
+
+/** The repository root (where Pulumi.yaml is). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** Reads the stack file and applies the overrides. */
+export function stackConfigFor(opts: RenderOptions): RawStackConfig {
+    const file = opts.configFile ?? path.join(opts.projectDir ?? PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
+    let raw = readStackFile(file);
+    for (const s of opts.sets ?? []) raw = applySet(raw, s);
+    return raw;
+}
+
+interface Recorded {
+    res: pulumi.Resource;
+    type: string;
+    name: string;
+    custom: boolean;
+    props: Record<string, unknown>;
+    opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+}
+
+/** Resolves Inputs deeply; secret outputs become {@link REDACTED}. */
+export async function resolveDeep(value: unknown): Promise<unknown> {
+    if (value === undefined || value === null) return value;
+    if (pulumi.Output.isInstance(value)) {
+        if (await (value as any).isSecret) return REDACTED;
+        return resolveDeep(await (value as any).promise());
+    }
+    if (value instanceof Promise) return resolveDeep(await value);
+    if (pulumi.Resource.isInstance(value)) return resolveDeep(value.urn);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+    if (typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+            const r = await resolveDeep(v);
+            if (r !== undefined) out[k] = r;
+        }
+        return out;
+    }
+    return value;
+}
+
+async function resolveOptions(o: Recorded["opts"]): Promise<RenderedOptions> {
+    const deps = o.dependsOn ? await resolveDeep(o.dependsOn) : undefined;
+    const out: RenderedOptions = {
+        protect: o.protect || undefined,
+        ignoreChanges: o.ignoreChanges?.length ? [...o.ignoreChanges] : undefined,
+        dependsOn: deps === undefined ? undefined : ([] as string[]).concat(deps as string | string[]),
+        provider: o.provider ? ((await resolveDeep(o.provider.urn)) as string) : undefined,
+        deleteBeforeReplace: o.deleteBeforeReplace || undefined,
+        retainOnDelete: o.retainOnDelete || undefined,
+        replaceOnChanges: o.replaceOnChanges?.length ? [...o.replaceOnChanges] : undefined,
+        customTimeouts: o.customTimeouts ? ((await resolveDeep(o.customTimeouts)) as Record<string, string>) : undefined,
+    };
+    return JSON.parse(JSON.stringify(out)) as RenderedOptions;
+}
+
+/** What a program registered under the mocks: resources in order and its resolved outputs. */
+export interface Recording {
+    readonly resources: RenderedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly mocks: ItOpsMocks;
+}
+
+/**
+ * Runs `program` inside a mocked Pulumi stack and records every resource it registers.
+ * Config must be set (`pulumi.runtime.setAllConfig`) before, if the program reads any.
+ * Used by the offline render and by the unit tests of components.
+ */
+export async function recordProgram(program: () => unknown, stack = "test"): Promise<Recording> {
+    const mocks = new ItOpsMocks();
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+    const records: Recorded[] = [];
+    let stackResource: pulumi.Resource | undefined;
+    let outputs: unknown;
+    await pulumi.runtime.runInPulumiStack(async () => {
+        stackResource = pulumi.runtime.getStackResource();
+        pulumi.runtime.registerStackTransformation((a) => {
+            records.push({ res: a.resource, type: a.type, name: a.name, custom: a.resource instanceof pulumi.CustomResource, props: a.props, opts: a.opts as Recorded["opts"] });
+            return undefined;
+        });
+        // Keep the program's own outputs: the SDK's resolved copy has its secrets unwrapped.
+        outputs = program();
+        return outputs as Record<string, unknown>;
+    });
+    // Wait until every registration has been answered (the SDK's own drain, as at disconnect).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const stackUrn = stackResource ? ((await resolveDeep(stackResource.urn)) as string) : undefined;
+    const resources: RenderedResource[] = [];
+    for (const r of records) {
+        const urn = (await resolveDeep(r.res.urn)) as string;
+        const parent = r.opts.parent ? ((await resolveDeep(r.opts.parent.urn)) as string) : stackUrn;
+        resources.push({
+            urn,
+            type: r.type,
+            name: r.name,
+            parent,
+            custom: r.custom,
+            inputs: ((await resolveDeep(r.props)) ?? {}) as Record<string, unknown>,
+            options: await resolveOptions(r.opts),
+        });
+    }
+    return { resources, outputs: ((await resolveDeep(outputs ?? {})) ?? {}) as Record<string, unknown>, mocks };
+}
+
+/** Renders one stack of the program with its stack file (and overrides) in this process. */
+export async function renderStack(opts: RenderOptions): Promise<Rendering> {
+    const raw = stackConfigFor(opts);
+    pulumi.runtime.setAllConfig(toRuntimeConfig(raw), [...raw.secretKeys]);
+    await pulumi.runtime.setMocks(new ItOpsMocks(), PROJECT, opts.stack, false);
+
+    // Validate every config value before a single resource is registered.
+    const placeholders: string[] = [];
+    const config = loadConfig({ secretPlaceholders: true, placeholdersOut: placeholders });
+    const recording = await recordProgram(() => deployStack(config), opts.stack);
+    return { stack: opts.stack, config, resources: recording.resources, outputs: recording.outputs, placeholders };
+}

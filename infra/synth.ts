@@ -1,0 +1,80 @@
+/**
+ * Offline render: `npm run synth -- --stack <name> [--set key=value ...] [--config <file>] [--out <dir>]`.
+ *
+ * Runs the real program with the stack's real config under the Pulumi SDK's mock runtime and
+ * writes what it would create to `<out>/<stack>/`. Exit codes: 0 rendered, 2 invalid config or
+ * command line (one line on stderr naming the key; nothing written), 1 anything else.
+ */
+import * as path from "path";
+import { ConfigError } from "./config";
+import { renderStack, Rendering } from "./render/render";
+import { UsageError } from "./render/stack-file";
+import { writeRendering } from "./render/write";
+import { renderTree } from "./render/tree";
+
+export interface SynthArgs {
+    readonly stack: string;
+    readonly sets: string[];
+    readonly configFile?: string;
+    readonly out: string;
+    readonly quiet: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): SynthArgs {
+    let stack: string | undefined;
+    let configFile: string | undefined;
+    let out = "out";
+    let quiet = false;
+    const sets: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = (): string => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
+        switch (a) {
+            case "--stack": stack = value(); break;
+            case "--set": sets.push(value()); break;
+            case "--config": configFile = value(); break;
+            case "--out": out = value(); break;
+            case "--quiet": quiet = true; break;
+            default: throw new UsageError(`unknown argument '${a}' (usage: npm run synth -- --stack <name> [--set key=value ...] [--config <file>] [--out <dir>] [--quiet])`);
+        }
+    }
+    if (!stack) throw new UsageError("--stack <name> is required");
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack must be a stack name, got '${stack}'`);
+    return { stack, sets, configFile, out, quiet };
+}
+
+async function main(): Promise<number> {
+    let args: SynthArgs;
+    let rendering: Rendering;
+    try {
+        args = parseArgs(process.argv.slice(2));
+        rendering = await renderStack({ stack: args.stack, sets: args.sets, configFile: args.configFile && path.resolve(args.configFile) });
+    } catch (e) {
+        if (e instanceof ConfigError || e instanceof UsageError) {
+            process.stderr.write(`error: ${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    const files = writeRendering(rendering, path.resolve(args.out));
+    for (const key of rendering.placeholders) {
+        process.stderr.write(`note: ${key} is not in the stack file; rendered with a secret placeholder\n`);
+    }
+    if (!args.quiet) process.stdout.write(renderTree(rendering));
+    process.stdout.write(`wrote ${files.length} files to ${path.join(args.out, args.stack)}\n`);
+    return 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`error: ${e.message}\n`);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,97 @@
+/**
+ * Shared test helpers: in-process renders of the real program (Pulumi mock runtime), the synth
+ * CLI as a subprocess, and look-ups over rendered resources.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
+
+export { PROJECT_DIR };
+
+const renders = new Map<string, Promise<Rendering>>();
+
+/** Renders a stack (with `--set` style overrides) in this process; cached per arguments. */
+export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
+    const key = JSON.stringify([stack, sets, configFile]);
+    if (!renders.has(key)) renders.set(key, renderStack({ stack, sets, configFile }));
+    return renders.get(key)!;
+}
+
+/** Runs `program` under the mocks and records what it registers. */
+export function record(program: () => unknown, stack = "test"): Promise<Recording> {
+    return recordProgram(program, stack);
+}
+
+/** Resources of a type (and name, when given). */
+export function all(r: { resources: RenderedResource[] }, type: string, name?: string): RenderedResource[] {
+    return r.resources.filter((x) => x.type === type && (name === undefined || x.name === name));
+}
+
+/** The one resource of a type (and name); fails the test when there is not exactly one. */
+export function one(r: { resources: RenderedResource[] }, type: string, name?: string): RenderedResource {
+    const found = all(r, type, name);
+    assert.equal(found.length, 1, `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+    return found[0];
+}
+
+/** Kubernetes objects by kind (and metadata.name). */
+export function manifests(r: { resources: RenderedResource[] }, kind: string, name?: string): Record<string, any>[] {
+    return r.resources
+        .filter((x) => x.type.startsWith("kubernetes:") && x.inputs.kind === kind && !x.type.endsWith("Patch"))
+        .map((x) => x.inputs as Record<string, any>)
+        .filter((m) => name === undefined || m.metadata?.name === name);
+}
+
+export interface CliResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly out: string;
+}
+
+/** Runs `npm run synth -- <args>` (as the node command it is) with a fresh --out directory. */
+export function synthCli(args: string[], opts: { out?: string } = {}): CliResult {
+    const out = opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
+    const p = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, out };
+}
+
+/** Asynchronous variant, so several CLI runs can go in parallel. */
+export function synthCliAsync(args: string[]): Promise<CliResult> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
+    const { spawn } = require("node:child_process") as typeof import("node:child_process");
+    return new Promise((resolve) => {
+        const p = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, out }));
+    });
+}
+
+/** Runs async jobs with at most `limit` at a time. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+/** Whether a command is on PATH. */
+export function hasCommand(cmd: string): boolean {
+    return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
