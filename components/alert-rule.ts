@@ -34,3 +34,35 @@ export interface AlertRuleGroupSpec {
     readonly interval?: string;
     readonly rules: readonly AlertRuleSpec[];
 }
+
+/** Options of {@link renderRuleGroups}. */
+export interface RenderRulesOptions {
+    /** URL prefix of the runbooks folder (`.../docs/runbooks/`); `runbook_url` = prefix + file. */
+    readonly runbookBaseUrl: string;
+}
+
+/** The Prometheus rule-group form of one rule (as in a PrometheusRule spec and `promtool check rules`). */
+export function renderRule(rule: AlertRuleSpec, opts: RenderRulesOptions) {
+    const base = opts.runbookBaseUrl.endsWith("/") ? opts.runbookBaseUrl : `${opts.runbookBaseUrl}/`;
+    return {
+        alert: rule.alert,
+        expr: rule.expr,
+        for: rule.for,
+        labels: { ...(rule.labels ?? {}), severity: rule.severity, service: rule.service },
+        annotations: { summary: rule.summary, description: rule.description, runbook_url: `${base}${rule.runbook}` },
+    };
+}
+
+/**
+ * Renders rule groups into the `{ groups: [...] }` document that is both a PrometheusRule's
+ * `spec` and a rules file `promtool check rules` accepts.
+ */
+export function renderRuleGroups(groups: readonly AlertRuleGroupSpec[], opts: RenderRulesOptions) {
+    return {
+        groups: groups.map((g) => ({
+            name: g.name,
+            ...(g.interval ? { interval: g.interval } : {}),
+            rules: g.rules.map((r) => renderRule(r, opts)),
+        })),
+    };
+}
