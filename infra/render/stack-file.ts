@@ -78,7 +78,7 @@ export function parsePath(path: string): PathToken[] {
         tokens.push(m[2] !== undefined ? Number(m[2]) : m[1]);
         consumed += m[0];
     }
-    if (!tokens.length || typeof tokens[0] !== "string" || consumed.length !== path.replace(/\./g, "").length) {
+    if (!tokens.length || typeof tokens[0] !== "string" || consumed.length !== path.replace(/\./g, "").length || /(^\.|\.\.|\.$|\.\[)/.test(path)) {
         throw new UsageError(`--set: cannot parse the key path '${path}'`);
     }
     return tokens;

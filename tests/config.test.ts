@@ -1,0 +1,184 @@
+/**
+ * The typed stack configuration: both stack files parse, and every validation rule rejects bad
+ * input with one message naming the key, the value and what is allowed.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
+import { SECURE_PLACEHOLDER } from "../infra/config/reader";
+import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { PROJECT_DIR } from "./helpers";
+
+function stackFile(stack: string): RawStackConfig {
+    return readStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+}
+
+function parse(stack: string, sets: string[] = [], opts: { secretPlaceholders?: boolean } = {}) {
+    let raw = stackFile(stack);
+    for (const s of sets) raw = applySet(raw, s);
+    return parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, opts).config;
+}
+
+function parseError(stack: string, sets: string[]): ConfigError {
+    try {
+        parse(stack, sets);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+        return e;
+    }
+    assert.fail(`expected ${sets.join(" ")} to be rejected`);
+}
+
+describe("stack files", () => {
+    it("production: three zones, Standard tier, larger pools, protected", () => {
+        const c = parse("production");
+        assert.equal(c.stack, "production");
+        assert.equal(c.location, "japaneast");
+        assert.equal(c.protect, true);
+        assert.deepEqual(c.cluster.zones, ["1", "2", "3"]);
+        assert.equal(c.cluster.skuTier, "Standard");
+        assert.deepEqual(
+            [c.cluster.systemPool.minCount, c.cluster.systemPool.maxCount, c.cluster.userPool.minCount, c.cluster.userPool.maxCount],
+            [3, 5, 3, 10],
+        );
+        assert.equal(c.registry.name, "itopsproductionacr");
+    });
+
+    it("staging: Free tier, no zones, smaller pools, nothing protected", () => {
+        const c = parse("staging");
+        assert.equal(c.protect, false);
+        assert.deepEqual(c.cluster.zones, []);
+        assert.equal(c.cluster.skuTier, "Free");
+        assert.deepEqual([c.cluster.userPool.minCount, c.cluster.userPool.maxCount], [1, 4]);
+    });
+
+    it("fills documented defaults", () => {
+        const c = parse("staging");
+        assert.equal(c.resourceGroupName, "rg-it-ops-staging");
+        assert.equal(c.cluster.dnsPrefix, "aks-it-ops-staging");
+        assert.equal(c.cluster.podCidr, "10.244.0.0/16");
+        assert.equal(c.cluster.serviceCidr, "10.0.0.0/16");
+        assert.equal(c.cluster.dnsServiceIP, "10.0.0.10");
+        assert.equal(c.cluster.userPool.name, "user");
+        assert.equal(c.cluster.systemPool.name, "system");
+        assert.deepEqual(c.cluster.upgradeWindow, { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 });
+        assert.equal(c.registry.sku, "Standard");
+        assert.equal(c.registry.existing, false);
+    });
+
+    it("is frozen", () => {
+        const c = parse("production");
+        assert.ok(Object.isFrozen(c));
+        assert.ok(Object.isFrozen(c.cluster));
+        assert.ok(Object.isFrozen(c.cluster.zones));
+        assert.throws(() => ((c.cluster as { name: string }).name = "x"));
+    });
+
+    it("ignores provider namespaces but reads only the project's", () => {
+        const raw = stackFile("staging");
+        assert.equal(raw.values["azure-native:location"], "japaneast");
+        const c = parse("staging", ["azure-native:someProviderKey=1"]);
+        assert.equal(c.location, "japaneast");
+    });
+
+    it("--set values override as `pulumi config set --path` would", () => {
+        const c = parse("staging", ["cluster.userPool.maxCount=7", "cluster.zones=[\"1\"]", "tags.owner=ops"]);
+        assert.equal(c.cluster.userPool.maxCount, 7);
+        assert.deepEqual(c.cluster.zones, ["1"]);
+        assert.equal(c.tags.owner, "ops");
+    });
+});
+
+/** Each bad input: the overrides, the key the error must name, and a fragment of the message. */
+const BAD: readonly [string, string[], string, string][] = [
+    ["wrong type (string for integer)", ["cluster.userPool.maxCount=\"five\""], "cluster.userPool.maxCount", "must be an integer"],
+    ["min > max", ["cluster.userPool.maxCount=2"], "cluster.userPool.maxCount", "must be an integer >= minCount (3) and <= 1000, got 2"],
+    ["system pool min > max", ["cluster.systemPool.minCount=9"], "cluster.systemPool.maxCount", ">= minCount (9)"],
+    ["out of range (0 nodes)", ["cluster.userPool.minCount=0"], "cluster.userPool.minCount", ">= 1"],
+    ["non-integer", ["cluster.userPool.minCount=1.5"], "cluster.userPool.minCount", "must be an integer"],
+    ["unknown top-level key", ["clusterr={}"], "clusterr", "is not a known setting"],
+    ["unknown nested key (typo)", ["cluster.userPool.maxCont=5"], "cluster.userPool.maxCont", "is not a known setting"],
+    ["bad enum (sku tier)", ["cluster.skuTier=Gold"], "cluster.skuTier", "must be one of Free, Standard, Premium"],
+    ["bad enum (upgrade channel)", ["cluster.autoUpgradeChannel=weekly"], "cluster.autoUpgradeChannel", "must be one of none, patch, stable, rapid, node-image"],
+    ["bad enum (kubelogin mode)", ["cluster.kubeloginMode=devicecode"], "cluster.kubeloginMode", "must be one of azurecli, workloadidentity"],
+    ["ACR name too short", ["registry.name=acr"], "registry.name", "5-50 alphanumeric"],
+    ["ACR name with a dash", ["registry.name=it-ops-acr"], "registry.name", "5-50 alphanumeric"],
+    ["zone not listed for the region", ["cluster.zones=[\"1\",\"4\"]"], "cluster.zones", "must only use zones listed for japaneast"],
+    ["zones in a region without zones", ["location=japanwest"], "cluster.zones", "none listed"],
+    ["repeated zone", ["cluster.zones=[\"1\",\"1\"]"], "cluster.zones", "must not repeat"],
+    ["bad Kubernetes version", ["cluster.kubernetesVersion=latest"], "cluster.kubernetesVersion", "a Kubernetes version"],
+    ["bad cluster name", ["cluster.name=-aks"], "cluster.name", "an AKS cluster name"],
+    ["admin group not a UUID", ["cluster.adminGroupObjectIds=[\"ops-admins\"]"], "cluster.adminGroupObjectIds[0]", "an Entra group object id"],
+    ["no admin group", ["cluster.adminGroupObjectIds=[]"], "cluster.adminGroupObjectIds", "at least 1"],
+    ["wrong type (boolean)", ["protect=\"yes\""], "protect", "must be true or false"],
+    ["bad VM size", ["cluster.userPool.vmSize=D4"], "cluster.userPool.vmSize", "an Azure VM size"],
+    ["bad maintenance day", ["cluster.upgradeWindow.dayOfWeek=Funday"], "cluster.upgradeWindow.dayOfWeek", "must be one of Monday"],
+    ["bad maintenance time", ["cluster.nodeOsWindow.startTime=25:00"], "cluster.nodeOsWindow.startTime", "a time HH:MM"],
+    ["maintenance window too short", ["cluster.upgradeWindow.durationHours=2"], "cluster.upgradeWindow.durationHours", ">= 4"],
+    ["bad UTC offset", ["cluster.upgradeWindow.utcOffset=JST"], "cluster.upgradeWindow.utcOffset", "a UTC offset"],
+    ["DNS IP outside the service CIDR", ["cluster.dnsServiceIP=10.1.0.10"], "cluster.dnsServiceIP", "inside serviceCidr"],
+    ["overlapping CIDRs", ["cluster.podCidr=10.0.0.0/8"], "cluster.podCidr", "must not overlap serviceCidr"],
+    ["bad CIDR", ["cluster.serviceCidr=10.0.0.0/40"], "cluster.serviceCidr", "an IPv4 CIDR"],
+    ["same pool names", ["cluster.userPool.name=system"], "cluster.userPool.name", "must differ from systemPool.name"],
+    ["bad pool name", ["cluster.userPool.name=User-Pool"], "cluster.userPool.name", "a node pool name"],
+    ["log retention out of range", ["cluster.logRetentionDays=7"], "cluster.logRetentionDays", ">= 30"],
+    ["registry resource group without existing", ["registry.resourceGroupName=rg-shared"], "registry.resourceGroupName", "only allowed with registry.existing"],
+    ["missing required location", ["location=null"], "location", "is required"],
+    ["object given a scalar", ["cluster.userPool=3"], "cluster.userPool", "must be an object"],
+    ["bad resource group name", ["resourceGroupName=rg.bad."], "resourceGroupName", "a resource group name"],
+    ["tags must be strings", ["tags.cost=5"], "tags.cost", "must be a string"],
+    ["bad region zones", ["regionZones.japaneast=[\"a\"]"], "regionZones.japaneast[0]", "an availability zone number"],
+    ["node-image channel needs NodeImage OS channel", ["cluster.autoUpgradeChannel=node-image", "cluster.nodeOsUpgradeChannel=SecurityPatch"], "cluster.nodeOsUpgradeChannel", "must be NodeImage"],
+];
+
+describe("validation: every rule rejects bad input with one line naming the key", () => {
+    for (const [what, sets, key, fragment] of BAD) {
+        it(what, () => {
+            const e = parseError("production", sets);
+            assert.equal(e.key, `${PROJECT}:${key}`);
+            assert.ok(e.message.startsWith(`${PROJECT}:${key} `), `message names the key: ${e.message}`);
+            assert.ok(e.message.includes(fragment), `"${e.message}" should contain "${fragment}"`);
+            assert.ok(!e.message.includes("\n"), "one line");
+        });
+    }
+
+    it("a region listed in regionZones allows its zones", () => {
+        const c = parse("production", ["location=japanwest", "regionZones.japanwest=[\"1\",\"2\",\"3\"]"]);
+        assert.deepEqual(c.cluster.zones, ["1", "2", "3"]);
+    });
+});
+
+describe("secrets", () => {
+    // A section that takes a secret, exercised through the reader the sections use.
+    const { ObjectReader } = require("../infra/config/reader") as typeof import("../infra/config/reader");
+
+    it("a secret set in plaintext is rejected, naming the key", () => {
+        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, false);
+        assert.throws(() => r.secretString("dbUri"), /it-ops-infra:app\.dbUri must be set as a secret/);
+    });
+
+    it("a missing required secret is an error in a real run and a placeholder in the offline render", async () => {
+        const real = new ObjectReader("it-ops-infra:app", {}, true);
+        assert.throws(() => real.secretString("dbUri"), /it-ops-infra:app\.dbUri is required: set it with `pulumi config set --secret/);
+        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
+        const offline = new ObjectReader("it-ops-infra:app", {}, true, ctx);
+        const v = offline.secretString("dbUri")!;
+        assert.equal(await (v as any).isSecret, true);
+        assert.deepEqual(ctx.placeholders, ["it-ops-infra:app.dbUri"]);
+    });
+
+    it("a secure: value of a stack file is a secret placeholder offline", async () => {
+        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
+        const r = new ObjectReader("it-ops-infra:app", { dbUri: SECURE_PLACEHOLDER }, true, ctx);
+        const v = r.secretString("dbUri", { pattern: /^mongodb/ })!;
+        assert.equal(await (v as any).isSecret, true);
+    });
+
+    it("a secret from a secret key is a Pulumi secret", async () => {
+        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, true);
+        const v = r.secretString("dbUri")!;
+        assert.equal(await (v as any).isSecret, true);
+        assert.equal(await (v as any).promise(), "mongodb://u:p@h");
+    });
+});

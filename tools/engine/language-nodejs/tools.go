@@ -1,0 +1,6 @@
+//go:build tools
+
+// Package tools pins the main package built by tools/build-engine.sh.
+package tools
+
+import _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
