@@ -3,6 +3,7 @@
 # throw-away mongod in this pod and compares the per-collection document counts with the
 # backup's manifest. Fails on any mismatch and on "document(s) failed to restore" > 0.
 # Environment: BACKUP_STACK, BACKUP_CONTAINER_URL, WORK_DIR, DRILL_MONGOD_PORT (default 27017),
+# DRILL_CACHE_GB (WiredTiger cache of the throw-away mongod, default 0.25),
 # RESTORE_BACKUP (a manifest blob to drill instead of the newest).
 set -euo pipefail
 # shellcheck disable=SC1091 # lib.sh is mounted next to this script
@@ -19,7 +20,8 @@ log "drilling $blob"
 fetch_backup "$BACKUP_CONTAINER_URL" "$blob" "$work"
 oplog=$(jq -r '.oplog' "$work/manifest.json")
 
-mongod --dbpath "$work/db" --bind_ip 127.0.0.1 --port "$port" --nounixsocket --logpath "$work/mongod.log" &
+mongod --dbpath "$work/db" --bind_ip 127.0.0.1 --port "$port" --nounixsocket \
+  --wiredTigerCacheSizeGB "${DRILL_CACHE_GB:-0.25}" --logpath "$work/mongod.log" &
 mongod_pid=$!
 cleanup() { kill "$mongod_pid" 2>/dev/null || true; wait "$mongod_pid" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/cron-schedule";
-import { imagePinProblem, isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
+import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
+import { imagePinProblem } from "../../components/mongo-backup";
 import { ObjectReader } from "./reader";
 
 /** Kubernetes resource quantities of the backup containers. */
