@@ -107,6 +107,7 @@ interface Sandbox {
 }
 
 function sandbox(): Sandbox {
+    requireTool("jq"); // the scripts use it (the mongo image ships it)
     const dir = tempFiles(Object.fromEntries(Object.entries(STUBS).map(([n, t]) => [`bin/${n}`, t])));
     for (const n of Object.keys(STUBS)) fs.chmodSync(path.join(dir, "bin", n), 0o755);
     for (const d of ["store", "logs", "work"]) fs.mkdirSync(path.join(dir, d));
