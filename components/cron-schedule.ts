@@ -1,7 +1,7 @@
 /**
  * Kubernetes CronJob schedules as pure logic: parsing the five-field cron syntax the CronJob
- * controller accepts (numbers, `*`, ranges, steps, lists, month/day names, `@hourly`-style
- * macros), checking IANA time zones, and the longest gap between two runs of a schedule (which
+ * controller accepts (robfig/cron v3 standard syntax: numbers, `*`, `?`, ranges, steps, lists,
+ * month/day names, `@hourly`-style macros; `@every` is deliberately not accepted), checking IANA time zones, and the longest gap between two runs of a schedule (which
  * the BackupTooOld alert needs: "no success for longer than the schedule's period + margin").
  */
 
@@ -33,8 +33,8 @@ const FIELDS: readonly FieldSpec[] = [
     { name: "hour", min: 0, max: 23 },
     { name: "day of month", min: 1, max: 31 },
     { name: "month", min: 1, max: 12, names: MONTH_NAMES, nameBase: 1 },
-    // 7 is Sunday as well, as in the CronJob controller.
-    { name: "day of week", min: 0, max: 7, names: DAY_NAMES, nameBase: 0 },
+    // 0-6 (Sunday = 0): the controller's parser (robfig/cron v3) rejects 7.
+    { name: "day of week", min: 0, max: 6, names: DAY_NAMES, nameBase: 0 },
 ];
 
 /** A parsed schedule: the allowed values of each field. */
@@ -96,24 +96,31 @@ function parseField(text: string, f: FieldSpec): Set<number> {
     return out;
 }
 
+/** Whether a field counts as `*` for the day-of-month/day-of-week rule (as robfig/cron: `*`, `?`, `*\/1`). */
+function isStar(field: string): boolean {
+    return field.split(",").some((p) => {
+        const [range, step] = p.split("/");
+        return (range === "*" || range === "?") && (step === undefined || Number(step) <= 1);
+    });
+}
+
 /** Parses a CronJob schedule; throws {@link CronError} when the controller would reject it. */
 export function parseCron(schedule: string): CronSchedule {
     const text = schedule.trim();
     if (/^(CRON_)?TZ=/.test(text)) throw new CronError("time zones belong in spec.timeZone, not in the schedule (TZ=/CRON_TZ= is rejected by Kubernetes)");
     const expanded = text.startsWith("@") ? MACROS[text] : text;
-    if (expanded === undefined) throw new CronError(`unknown macro "${text}" (allowed: ${Object.keys(MACROS).join(", ")})`);
+    if (expanded === undefined) throw new CronError(`unknown or unsupported macro "${text}" (allowed: ${Object.keys(MACROS).join(", ")}; @every is not supported here)`);
     const parts = expanded.split(/\s+/);
     if (parts.length !== 5) throw new CronError(`needs 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
     const sets = parts.map((p, i) => parseField(p, FIELDS[i]));
-    const dow = new Set([...sets[4]].map((d) => d % 7));
     return {
         minutes: sets[0],
         hours: sets[1],
         daysOfMonth: sets[2],
         months: sets[3],
-        daysOfWeek: dow,
-        domRestricted: !parts[2].startsWith("*") && !parts[2].startsWith("?"),
-        dowRestricted: !parts[4].startsWith("*") && !parts[4].startsWith("?"),
+        daysOfWeek: sets[4],
+        domRestricted: !isStar(parts[2]),
+        dowRestricted: !isStar(parts[4]),
     };
 }
 

@@ -185,7 +185,9 @@ describe("cron schedules (pure logic)", () => {
         assert.deepEqual([...s.daysOfMonth], [1, 15]);
         assert.deepEqual([...s.months], [1, 2, 3]);
         assert.deepEqual([...s.daysOfWeek], [1, 2, 3, 4, 5]);
-        assert.deepEqual([...parseCron("0 0 * * 7").daysOfWeek], [0], "7 is Sunday");
+        assert.deepEqual([...parseCron("0 0 * * SUN").daysOfWeek], [0]);
+        assert.equal(parseCron("0 0 */2 * 1").domRestricted, true, "a stepped * restricts (robfig/cron)");
+        assert.equal(parseCron("0 0 * * 1").domRestricted, false);
         assert.deepEqual([...parseCron("@daily").hours], [0]);
     });
 
@@ -194,7 +196,7 @@ describe("cron schedules (pure logic)", () => {
             ["60 * * * *", /minute field: 60 is outside 0-59/],
             ["0 0 0 * *", /day of month field: 0 is outside 1-31/],
             ["0 0 * 13 *", /month field: 13/],
-            ["0 0 * * 8", /day of week field: 8/],
+            ["0 0 * * 7", /day of week field: 7 is outside 0-6/],
             ["0 0 * * FUN", /not a number or name/],
             ["*/0 * * * *", /step "0"/],
             ["5-1 * * * *", /runs backwards/],
@@ -219,6 +221,9 @@ describe("cron schedules (pure logic)", () => {
             ["0 0 29 2 *", 4 * 366 * 1440], // once in the 4-year window
             ["0 0 31 2 *", undefined],
             ["0 0 1 * 1", 7 * 1440], // day-of-month OR day-of-week
+            ["0 0 */2 * 1", 2 * 1440], // odd days OR Mondays: at most 2 days apart
+            ["0 0 */2 * *", 2 * 1440], // odd days only (31st -> 1st is 1 day, 29th -> 1st 2 days)
+
         ];
         for (const [s, gap] of cases) assert.equal(maxRunGapMinutes(s), gap, s);
     });
