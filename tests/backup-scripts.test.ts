@@ -90,6 +90,7 @@ echo "2026-11-28T17:10:01.000+0000	$total document(s) restored successfully. \${
 `,
     mongod: `#!/usr/bin/env bash
 printf '%s\\n' "$*" >>"$STUB_LOG/mongod.log"
+echo $$ >"$STUB_LOG/mongod.pid"
 exec sleep 30
 `,
     mongosh: `#!/usr/bin/env bash
@@ -239,6 +240,9 @@ describe("restore-drill.sh", () => {
         assert.match(r.out, /restore drill ok: staging\/2026\/11\/28\/20261128T170000Z\.manifest\.json \(2 collections, 5 documents\)/);
         assert.match(log(sb, "azcopy"), new RegExp(`copy ${CONTAINER_URL}/staging/2026/11/28/20261128T170000Z.archive.gz `));
         assert.match(log(sb, "mongod"), /--bind_ip 127\.0\.0\.1 --port 27999 --nounixsocket/);
+        // The throw-away mongod is stopped when the drill ends.
+        const pid = Number(fs.readFileSync(path.join(sb.logs, "mongod.pid"), "utf8"));
+        assert.throws(() => process.kill(pid, 0), /ESRCH/);
         const restoreArgs = log(sb, "mongorestore");
         assert.match(restoreArgs, /--archive=\S+backup\.archive\.gz --gzip -v --oplogReplay/);
         assert.equal(fs.readFileSync(path.join(sb.logs, "mongorestore.config"), "utf8"), "uri: 'mongodb://127.0.0.1:27999/'\n");
