@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
+import { BackupConfig, parseBackup } from "./config/backup";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -22,6 +23,8 @@ export const PROJECT = "it-ops-infra";
 export interface StackConfig extends PlatformConfig {
     /** The stack name (`staging`, `production`). */
     readonly stack: string;
+    /** MongoDB backups, restore drills and their storage. */
+    readonly backup: BackupConfig;
 }
 
 export interface LoadOptions {
@@ -63,7 +66,8 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const config: StackConfig = { stack, ...platform };
+    const backup = parseBackup(root.object("backup"), stack);
+    const config: StackConfig = { stack, ...platform, backup };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

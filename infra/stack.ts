@@ -4,7 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { AksCluster, ContainerRegistry } from "../components";
+import {
+    AksCluster,
+    backupAlertGroup,
+    BackupStorage,
+    ContainerRegistry,
+    MongoBackup,
+    STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+    WorkloadIdentity,
+} from "../components";
 import { PROJECT, StackConfig } from "./config";
 
 /** Tags on every Azure resource. */
@@ -58,6 +66,64 @@ export function deployStack(cfg: StackConfig) {
         tags,
     });
 
+    // MongoDB backups: immutable blob storage, workload identity, CronJobs, alerts (as data).
+    const b = cfg.backup;
+    const backupStorage = new BackupStorage("itops-backup-storage", {
+        resourceGroupName: resourceGroup.name,
+        location: cfg.location,
+        accountNamePrefix: b.storage.accountNamePrefix,
+        containerName: b.storage.containerName,
+        sku: b.storage.sku,
+        retentionDays: b.storage.retentionDays,
+        coolAfterDays: b.storage.coolAfterDays,
+        softDeleteDays: b.storage.softDeleteDays,
+        immutabilityLocked: b.storage.immutabilityLocked,
+        tags,
+    });
+    const backupIdentity = new WorkloadIdentity("itops-backup-identity", {
+        resourceGroupName: resourceGroup.name,
+        location: cfg.location,
+        identityName: `id-itops-backup-${cfg.stack}`,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        namespace: b.namespace,
+        serviceAccountName: b.serviceAccountName,
+        roleId: STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+        scope: backupStorage.containerId,
+        tags,
+    });
+    const backup = new MongoBackup(
+        "itops-backup",
+        {
+            namespace: b.namespace,
+            serviceAccountName: b.serviceAccountName,
+            identityClientId: backupIdentity.clientId,
+            containerUrl: pulumi.interpolate`${backupStorage.blobEndpoint}${backupStorage.containerName}`,
+            stackName: cfg.stack,
+            mongoUri: b.mongoUri,
+            replicaSet: b.replicaSet,
+            schedule: b.schedule,
+            timeZone: b.timeZone,
+            drillEnabled: b.drillEnabled,
+            drillSchedule: b.drillSchedule,
+            startingDeadlineSeconds: b.startingDeadlineSeconds,
+            backoffLimit: b.backoffLimit,
+            activeDeadlineSeconds: b.activeDeadlineSeconds,
+            drillActiveDeadlineSeconds: b.drillActiveDeadlineSeconds,
+            successfulJobsHistoryLimit: b.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: b.failedJobsHistoryLimit,
+            mongoImage: b.mongoImage,
+            azcopyImage: b.azcopyImage,
+            cpuRequest: b.resources.cpuRequest,
+            memoryRequest: b.resources.memoryRequest,
+            cpuLimit: b.resources.cpuLimit,
+            memoryLimit: b.resources.memoryLimit,
+            workVolumeSize: b.workVolumeSize,
+        },
+        { provider: cluster.provider },
+    );
+    // For the shared alert catalogue (the monitoring part renders every group into its PrometheusRule).
+    const backupAlerts = backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes });
+
     return {
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
@@ -65,5 +131,11 @@ export function deployStack(cfg: StackConfig) {
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         registryLoginServer: registry.loginServer,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
+        backupStorageAccountName: backupStorage.accountName,
+        backupContainerName: backupStorage.containerName,
+        backupIdentityClientId: backupIdentity.clientId,
+        backupNamespace: backup.namespace,
+        /** Alert rule groups this stack adds to the catalogue (backup part). */
+        backupAlertGroups: [backupAlerts],
     };
 }

@@ -1,0 +1,188 @@
+/**
+ * The `backup` section of the stack configuration: where MongoDB backups go (an immutable,
+ * versioned blob container reached through workload identity), when they run, how long they are
+ * kept, and the restore drill. Parsed by {@link parseBackup}; read only through `infra/config.ts`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/cron-schedule";
+import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
+import { imagePinProblem } from "../../components/mongo-backup";
+import { ObjectReader } from "./reader";
+
+/** Kubernetes resource quantities of the backup containers. */
+export interface BackupResources {
+    readonly cpuRequest: string;
+    readonly memoryRequest: string;
+    readonly cpuLimit: string;
+    readonly memoryLimit: string;
+}
+
+export interface BackupStorageConfig {
+    /** Start of the generated storage account name (an 8-character random suffix follows). */
+    readonly accountNamePrefix: string;
+    readonly sku: StorageSku;
+    readonly containerName: string;
+    /** Days each backup version is immutable (WORM) and kept; the lifecycle rule deletes it afterwards. */
+    readonly retentionDays: number;
+    /** Days after which backups move to the cool tier (< retentionDays). */
+    readonly coolAfterDays: number;
+    /** Soft-delete retention of blobs and containers. */
+    readonly softDeleteDays: number;
+    /** Lock the account's immutability policy (irreversible: the period can then only grow). */
+    readonly immutabilityLocked: boolean;
+}
+
+export interface BackupConfig {
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    readonly storage: BackupStorageConfig;
+    /** MongoDB connection URI of the source (Pulumi secret). */
+    readonly mongoUri: pulumi.Output<string>;
+    /** Whether the source is a replica set (then `mongodump --oplog`, `mongorestore --oplogReplay`). */
+    readonly replicaSet: boolean;
+    /** Cron schedule of the backup CronJob (in `timeZone`). */
+    readonly schedule: string;
+    /** IANA time zone of both CronJobs. */
+    readonly timeZone: string;
+    readonly drillEnabled: boolean;
+    /** Cron schedule of the restore-drill CronJob (in `timeZone`). */
+    readonly drillSchedule: string;
+    readonly startingDeadlineSeconds: number;
+    readonly backoffLimit: number;
+    /** Upper bound of one backup Job's run time. */
+    readonly activeDeadlineSeconds: number;
+    /** Upper bound of one restore drill's run time. */
+    readonly drillActiveDeadlineSeconds: number;
+    readonly successfulJobsHistoryLimit: number;
+    readonly failedJobsHistoryLimit: number;
+    readonly mongoImage: string;
+    readonly azcopyImage: string;
+    readonly resources: BackupResources;
+    /** Size limit of the scratch volume holding one archive (and the drill's throw-away database). */
+    readonly workVolumeSize: string;
+    /** BackupTooOld fires when the newest success is older than the schedule's period + this. */
+    readonly maxAgeMarginMinutes: number;
+}
+
+export const DEFAULT_BACKUP_SCHEDULE = "0 2 * * *";
+export const DEFAULT_DRILL_SCHEDULE = "0 5 * * 0";
+export const DEFAULT_TIME_ZONE = "Asia/Tokyo";
+export const DEFAULT_MONGO_IMAGE = "mongo:7.0.14";
+export const DEFAULT_AZCOPY_IMAGE = "mcr.microsoft.com/azure-storage/azcopy:10.27.1";
+
+const ACCOUNT_PREFIX = /^[a-z0-9]{3,16}$/;
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+
+function schedule(r: ObjectReader, field: string, def: string): string {
+    const s = r.string(field, { default: def });
+    const problem = cronProblem(s);
+    if (problem) throw r.fail(field, `must be a Kubernetes CronJob schedule such as "0 2 * * *" (${problem})`, s);
+    if (maxRunGapMinutes(s) === undefined) throw r.fail(field, "must be a schedule that runs (this one never matches a date)", s);
+    return s;
+}
+
+function image(r: ObjectReader, field: string, def: string): string {
+    const v = r.string(field, { default: def });
+    const problem = imagePinProblem(v);
+    if (problem) throw r.fail(field, `must be a pinned image reference (repo:tag other than latest, or repo@sha256:digest): ${problem}`, v);
+    return v;
+}
+
+function quantity(r: ObjectReader, field: string, def: string): string {
+    return r.string(field, { default: def, pattern: QUANTITY, patternText: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" });
+}
+
+/** Parses `it-ops-infra:backup`. */
+export function parseBackup(b: ObjectReader, stack: string): BackupConfig {
+    const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
+    const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
+
+    const s = b.object("storage");
+    const retentionDays = s.integer("retentionDays", { default: 35, min: 2, max: 3650 });
+    const storage: BackupStorageConfig = {
+        accountNamePrefix: s.string("accountNamePrefix", {
+            default: `itopsbkp${stack.replace(/[^a-z0-9]/g, "").slice(0, 8)}`,
+            pattern: ACCOUNT_PREFIX,
+            patternText: "3-16 lower-case letters or digits (an 8-character random suffix completes the 24-character storage account name)",
+        }),
+        sku: s.enum("sku", STORAGE_SKUS, { default: "Standard_ZRS" }),
+        containerName: s.string("containerName", { default: "mongodb-backups" }),
+        retentionDays,
+        coolAfterDays: s.integer("coolAfterDays", { default: Math.min(7, retentionDays - 1), min: 1, max: retentionDays - 1, maxText: `retentionDays - 1 (${retentionDays - 1})` }),
+        softDeleteDays: s.integer("softDeleteDays", { default: 14, min: 1, max: 365 }),
+        immutabilityLocked: s.boolean("immutabilityLocked", { default: false }),
+    };
+    if (!isContainerName(storage.containerName)) {
+        throw s.fail("containerName", "must be a blob container name (3-63 lower-case letters, digits and single '-', starting and ending with a letter or digit)", storage.containerName);
+    }
+    s.done();
+
+    const m = b.object("mongodb");
+    // Not pattern-checked: an error message would have to show the secret.
+    const mongoUri = m.secretString("uri")!;
+    const replicaSet = m.boolean("replicaSet", { default: false });
+    m.done();
+
+    const backupSchedule = schedule(b, "schedule", DEFAULT_BACKUP_SCHEDULE);
+    const timeZone = b.string("timeZone", { default: DEFAULT_TIME_ZONE });
+    if (!isTimeZone(timeZone)) throw b.fail("timeZone", "must be an IANA time zone name such as Asia/Tokyo or UTC", timeZone);
+
+    const d = b.object("drill");
+    const drillEnabled = d.boolean("enabled", { default: true });
+    const drillSchedule = schedule(d, "schedule", DEFAULT_DRILL_SCHEDULE);
+    const drillActiveDeadlineSeconds = d.integer("activeDeadlineSeconds", { default: 14_400, min: 300, max: 86_400 });
+    d.done();
+
+    const j = b.object("job");
+    const startingDeadlineSeconds = j.integer("startingDeadlineSeconds", { default: 3600, min: 10, max: 86_400 });
+    const backoffLimit = j.integer("backoffLimit", { default: 2, min: 0, max: 10 });
+    const activeDeadlineSeconds = j.integer("activeDeadlineSeconds", { default: 10_800, min: 300, max: 86_400 });
+    const successfulJobsHistoryLimit = j.integer("successfulJobsHistoryLimit", { default: 3, min: 1, max: 100 });
+    const failedJobsHistoryLimit = j.integer("failedJobsHistoryLimit", { default: 5, min: 1, max: 100 });
+    j.done();
+    const gap = maxRunGapMinutes(backupSchedule)!;
+    if (activeDeadlineSeconds >= gap * 60) {
+        throw j.fail("activeDeadlineSeconds", `must be shorter than the longest gap between two backups of schedule "${backupSchedule}" (${gap * 60} s), or runs would overlap`, activeDeadlineSeconds);
+    }
+
+    const i = b.object("images");
+    const mongoImage = image(i, "mongo", DEFAULT_MONGO_IMAGE);
+    const azcopyImage = image(i, "azcopy", DEFAULT_AZCOPY_IMAGE);
+    i.done();
+
+    const r = b.object("resources");
+    const resources: BackupResources = {
+        cpuRequest: quantity(r, "cpuRequest", "250m"),
+        memoryRequest: quantity(r, "memoryRequest", "512Mi"),
+        cpuLimit: quantity(r, "cpuLimit", "1"),
+        memoryLimit: quantity(r, "memoryLimit", "2Gi"),
+    };
+    r.done();
+    const workVolumeSize = b.string("workVolumeSize", { default: "20Gi", pattern: /^\d+(Mi|Gi|Ti)$/, patternText: "a size such as 20Gi" });
+
+    const maxAgeMarginMinutes = b.integer("maxAgeMarginMinutes", { default: 120, min: 15, max: 10_080 });
+    b.done();
+
+    return {
+        namespace,
+        serviceAccountName,
+        storage,
+        mongoUri,
+        replicaSet,
+        schedule: backupSchedule,
+        timeZone,
+        drillEnabled,
+        drillSchedule,
+        startingDeadlineSeconds,
+        backoffLimit,
+        activeDeadlineSeconds,
+        drillActiveDeadlineSeconds,
+        successfulJobsHistoryLimit,
+        failedJobsHistoryLimit,
+        mongoImage,
+        azcopyImage,
+        resources,
+        workVolumeSize,
+        maxAgeMarginMinutes,
+    };
+}
