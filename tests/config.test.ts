@@ -17,7 +17,7 @@ function stackFile(stack: string): RawStackConfig {
 function parse(stack: string, sets: string[] = [], opts: { secretPlaceholders?: boolean } = {}) {
     let raw = stackFile(stack);
     for (const s of sets) raw = applySet(raw, s);
-    return parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, opts).config;
+    return parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true, ...opts }).config;
 }
 
 function parseError(stack: string, sets: string[]): ConfigError {
