@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
+import { MigrationConfig, parseMigration } from "./config/migration";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -22,6 +23,8 @@ export const PROJECT = "it-ops-infra";
 export interface StackConfig extends PlatformConfig {
     /** The stack name (`staging`, `production`). */
     readonly stack: string;
+    /** The staged migration from the old system (issue #6); `{ enabled: false }` when not migrating. */
+    readonly migration: MigrationConfig;
 }
 
 export interface LoadOptions {
@@ -63,7 +66,8 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const config: StackConfig = { stack, ...platform };
+    const migration = parseMigration(root.object("migration"));
+    const config: StackConfig = { stack, ...platform, migration };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
