@@ -176,9 +176,8 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
 /** Parses `migration` (the reader of that object). `{ enabled: false }` unless enabled. */
 export function parseMigration(r: ObjectReader): MigrationConfig {
     const enabled = r.boolean("enabled", { default: false });
-    if (!enabled) {
-        // The section may be prepared ahead of time; nothing of it is deployed yet.
-        for (const f of r.fields()) r.has(f);
+    // A section prepared ahead of time is validated as well, even though nothing of it is deployed yet.
+    if (!enabled && r.fields().every((f) => f === "enabled")) {
         r.done();
         return { enabled: false };
     }
@@ -222,5 +221,6 @@ export function parseMigration(r: ObjectReader): MigrationConfig {
     }
     const gate = parseGate(r.object("gate"));
     r.done();
+    if (!enabled) return { enabled: false };
     return { enabled, steps, stage, routing, dataStrategy, hosts, tlsSecretName, gateway, ingressClassName, oldSystem, replicas, retireOld, testerHeader, copy, gate };
 }
