@@ -8,6 +8,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { parseStackConfig } from "../infra/config";
+import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
 import { PROJECT_DIR } from "./helpers";
 import { requireTool, run, tempFiles } from "./tools";
 
@@ -262,6 +264,37 @@ describe("scripts/rollback.sh", () => {
             const r = runScript("rollback.sh", args, BASE_CONFIG);
             assert.equal(r.code, 2, args.join(" "));
             assert.match(r.stderr, /usage: scripts\/rollback\.sh <stack> \[stage\] \[--accept-data-loss\] \[--yes\]/);
+        }
+    });
+});
+
+describe("script defaults", () => {
+    it("are the config section's defaults (a key absent from the stack config means the same to both)", () => {
+        let raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
+        for (const s of ["migration.enabled=true", "migration.hosts=[\"a.example.com\"]", "migration.tlsSecretName=t", "migration.gateway.className=c", 'migration.oldSystem={"namespace":"o","service":"o","port":80,"deployment":"o"}']) raw = applySet(raw, s);
+        const m = parseStackConfig("staging", toRuntimeConfig(raw)).config.migration;
+        assert.ok(m.enabled);
+        const text = ["scripts/migrate.sh", "scripts/lib/migration.sh"].map((f) => fs.readFileSync(path.join(PROJECT_DIR, f), "utf8")).join("\n");
+        const expected: Record<string, unknown> = {
+            steps: JSON.stringify(m.steps).replace(/"/g, ""),
+            stage: m.stage,
+            dataStrategy: m.dataStrategy,
+            routing: m.routing,
+            retireOld: m.retireOld,
+            "replicas.old": m.replicas.old,
+            "replicas.new": m.replicas.new,
+            "oldSystem.healthPath": m.oldSystem.healthPath,
+            "gate.prometheusNamespace": m.gate.prometheusNamespace,
+            "gate.prometheusService": m.gate.prometheusService,
+            "gate.selector": m.gate.selector,
+            "gate.window": m.gate.window,
+            "gate.maxErrorRatio": m.gate.maxErrorRatio,
+            "gate.maxP95Seconds": m.gate.maxP95Seconds,
+        };
+        for (const [key, value] of Object.entries(expected)) {
+            const found = new RegExp(`\\$\\(cfg ${key.replace(".", "\\.")} '?([^')]*)'?\\)`).exec(text);
+            assert.ok(found, `the scripts read migration.${key} with a default`);
+            assert.equal(found[1], String(value), `default of migration.${key}`);
         }
     });
 });
