@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
 import { BackupConfig, parseBackup } from "./config/backup";
+import { MigrationConfig, parseMigration } from "./config/migration";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -25,6 +26,8 @@ export interface StackConfig extends PlatformConfig {
     readonly stack: string;
     /** MongoDB backups, restore drills and their storage. */
     readonly backup: BackupConfig;
+    /** The staged migration from the old system (issue #6); `{ enabled: false }` when not migrating. */
+    readonly migration: MigrationConfig;
 }
 
 export interface LoadOptions {
@@ -67,7 +70,8 @@ export function parseStackConfig(
 
     const platform = parsePlatform(root, stack);
     const backup = parseBackup(root.object("backup"), stack);
-    const config: StackConfig = { stack, ...platform, backup };
+    const migration = parseMigration(root.object("migration"));
+    const config: StackConfig = { stack, ...platform, backup, migration };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

@@ -1,0 +1,316 @@
+/**
+ * The operator scripts scripts/migrate.sh and scripts/rollback.sh, run for real with stub `pulumi`
+ * and `kubectl` on PATH that record every command (and answer config reads from a JSON file and
+ * Prometheus queries from the test's fixtures). Plus shellcheck on the scripts and the stubs.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parseStackConfig } from "../infra/config";
+import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { PROJECT_DIR } from "./helpers";
+import { requireTool, run, tempFiles } from "./tools";
+
+const STUB_PULUMI = `#!/usr/bin/env bash
+# Stub pulumi: records its arguments; "config get --path migration.x" answers from $STUB_CONFIG (JSON).
+set -euo pipefail
+printf 'pulumi %s\\n' "$*" >> "$STUB_LOG"
+if [ "$1" = config ] && [ "$2" = get ]; then
+  key=\${*: -1}
+  jq -r --arg k "$key" 'getpath($k | split(".")) | if . == null then error("not set") elif type == "string" then . else tojson end' "$STUB_CONFIG" 2>/dev/null \\
+    || { echo "error: configuration key '$key' not found for stack" >&2; exit 255; }
+  exit 0
+fi
+if [ "$1" = up ] && [ -n "\${STUB_UP_FAIL:-}" ]; then echo "error: update failed" >&2; exit 255; fi
+exit 0
+`;
+
+const STUB_KUBECTL = `#!/usr/bin/env bash
+# Stub kubectl: records its arguments (Prometheus queries decoded); answers from STUB_* variables.
+set -euo pipefail
+vector() { # vector <value or empty> -> a Prometheus instant-query response
+  if [ -z "$1" ]; then echo '{"status":"success","data":{"resultType":"vector","result":[]}}'
+  else echo "{\\"status\\":\\"success\\",\\"data\\":{\\"resultType\\":\\"vector\\",\\"result\\":[{\\"metric\\":{},\\"value\\":[1700000000,\\"$1\\"]}]}}"; fi
+}
+if [ "$1" = get ] && [ "$2" = --raw ]; then
+  raw=$3
+  case "$raw" in
+    */proxy/api/v1/query\\?query=*)
+      encoded=\${raw#*query=}
+      query=$(printf '%b' "\${encoded//%/\\\\x}")
+      printf 'kubectl get --raw %s QUERY %s\\n' "\${raw%%\\?*}" "$query" >> "$STUB_LOG"
+      case "$query" in
+        ALERTS*)
+          if [ -n "\${STUB_ALERTS:-}" ]; then
+            echo "{\\"status\\":\\"success\\",\\"data\\":{\\"resultType\\":\\"vector\\",\\"result\\":[{\\"metric\\":{\\"alertname\\":\\"$STUB_ALERTS\\",\\"severity\\":\\"level1\\"},\\"value\\":[1700000000,\\"1\\"]}]}}"
+          else vector ""; fi ;;
+        histogram_quantile*) vector "\${STUB_P95:-}" ;;
+        *http_requests_total*) vector "\${STUB_ERROR_RATIO:-}" ;;
+        *) echo "unexpected query" >&2; exit 1 ;;
+      esac
+      exit 0 ;;
+    *)
+      printf 'kubectl %s\\n' "$*" >> "$STUB_LOG"
+      if [ -n "\${STUB_OLD_DOWN:-}" ]; then echo "Error from server (ServiceUnavailable)" >&2; exit 1; fi
+      echo ok; exit 0 ;;
+  esac
+fi
+printf 'kubectl %s\\n' "$*" >> "$STUB_LOG"
+if [ "$1" = get ] && [ "$2" = jobs ]; then echo "\${STUB_JOBS:-{\\"items\\":[]\\}}"; fi
+exit 0
+`;
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** Every recorded command except config reads. */
+    commands: string[];
+    all: string[];
+}
+
+const BASE_CONFIG = {
+    enabled: true,
+    dataStrategy: "shared",
+    stage: 0,
+    oldSystem: { namespace: "legacy", service: "old-system", port: 80, deployment: "old-system", healthPath: "/healthz" },
+};
+
+function runScript(script: string, args: string[], migration: Record<string, unknown>, env: Record<string, string> = {}): Run {
+    requireTool("jq");
+    const dir = tempFiles({ "bin/pulumi": STUB_PULUMI, "bin/kubectl": STUB_KUBECTL, "config.json": JSON.stringify({ migration }), "log": "" });
+    fs.chmodSync(path.join(dir, "bin/pulumi"), 0o755);
+    fs.chmodSync(path.join(dir, "bin/kubectl"), 0o755);
+    const p = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", script), ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), ...env },
+    });
+    const all = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean);
+    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, all, commands: all.filter((l) => !l.startsWith("pulumi config get")) };
+}
+
+const PROM = "kubectl get --raw /api/v1/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/proxy/api/v1/query QUERY";
+const SEL = 'namespace="production",service="it-ops-system"';
+const GATE = [
+    `${PROM} sum(rate(http_requests_total{${SEL},code=~"5.."}[5m])) / sum(rate(http_requests_total{${SEL}}[5m]))`,
+    `${PROM} histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${SEL}}[5m])))`,
+    `${PROM} ALERTS{alertstate="firing",severity=~"level1|level2"}`,
+];
+const HEALTHY = { STUB_ERROR_RATIO: "0.002", STUB_P95: "0.25" };
+
+describe("scripts/migrate.sh", () => {
+    it("next: passes the health gate, then sets the next stage and runs pulumi up", () => {
+        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, HEALTHY);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands, [...GATE, "pulumi config set --stack production --path migration.stage 2", "pulumi up --stack production --yes"]);
+        assert.ok(r.all.includes("pulumi config get --stack production --path migration.gate.maxErrorRatio"), "thresholds come from the stack config");
+        assert.match(r.stdout, /ok {3}error ratio 0\.002 <= 0\.01/);
+        assert.match(r.stdout, /ok {3}p95 latency 0\.25s <= 1s/);
+    });
+
+    it("next: uses the thresholds and selector of the stack config", () => {
+        const r = runScript("migrate.sh", ["production", "next"], { ...BASE_CONFIG, gate: { maxErrorRatio: 0.001, window: "10m", selector: 'job="new"' } }, HEALTHY);
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /FAIL error ratio 0\.002 > 0\.001/);
+        assert.ok(r.commands.some((c) => c.includes('sum(rate(http_requests_total{job="new",code=~"5.."}[10m]))')));
+    });
+
+    const refusals: [string, Record<string, string>, RegExp][] = [
+        ["a high error ratio", { ...HEALTHY, STUB_ERROR_RATIO: "0.05" }, /FAIL error ratio 0\.05 > 0\.01/],
+        ["a slow p95", { ...HEALTHY, STUB_P95: "2.5" }, /FAIL p95 latency 2\.5s > 1s/],
+        ["a firing level-1 alert", { ...HEALTHY, STUB_ALERTS: "ItOpsSystemDown" }, /FAIL firing level-1\/2 alerts: ItOpsSystemDown \(level1\)/],
+        ["no request metrics at all", { STUB_P95: "0.2" }, /FAIL error ratio: no requests of the new system/],
+    ];
+    for (const [what, env, message] of refusals) {
+        it(`next: refuses to advance on ${what} (no config set, no pulumi up)`, () => {
+            const r = runScript("migrate.sh", ["production", "next"], BASE_CONFIG, env);
+            assert.equal(r.code, 1);
+            assert.match(r.stdout, message);
+            assert.match(r.stderr, /the new system is not healthy: refusing to advance stack production to stage 1 \(10 %\)/);
+            assert.deepEqual(r.commands, GATE);
+        });
+    }
+
+    it("next: skips a p95 latency that is not exported", () => {
+        const r = runScript("migrate.sh", ["production", "next"], BASE_CONFIG, { STUB_ERROR_RATIO: "0" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /skip p95 latency: http_request_duration_seconds_bucket is not exported/);
+    });
+
+    it("next: with cutover jumps from 0 % straight to the 100 % stage", () => {
+        const r = runScript("migrate.sh", ["production", "next"], { ...BASE_CONFIG, dataStrategy: "cutover" }, HEALTHY);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands.slice(3), ["pulumi config set --stack production --path migration.stage 4", "pulumi up --stack production"]);
+    });
+
+    it("next: refuses at the final stage", () => {
+        const r = runScript("migrate.sh", ["production", "next"], { ...BASE_CONFIG, stage: 4 }, HEALTHY);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /already at the final stage 4/);
+        assert.deepEqual(r.commands, []);
+    });
+
+    it("back: moves one stage down without the health gate", () => {
+        const r = runScript("migrate.sh", ["production", "back"], { ...BASE_CONFIG, stage: 3 }, { STUB_ERROR_RATIO: "0.9" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands, ["pulumi config set --stack production --path migration.stage 2", "pulumi up --stack production"]);
+    });
+
+    it("to N: backwards skips the gate, forwards runs it", () => {
+        const down = runScript("migrate.sh", ["production", "to", "1"], { ...BASE_CONFIG, stage: 3 }, { STUB_ERROR_RATIO: "0.9" });
+        assert.equal(down.code, 0, down.stderr);
+        assert.deepEqual(down.commands, ["pulumi config set --stack production --path migration.stage 1", "pulumi up --stack production"]);
+        const up = runScript("migrate.sh", ["production", "to", "3"], { ...BASE_CONFIG, stage: 1 }, HEALTHY);
+        assert.equal(up.code, 0, up.stderr);
+        assert.deepEqual(up.commands, [...GATE, "pulumi config set --stack production --path migration.stage 3", "pulumi up --stack production"]);
+        const refused = runScript("migrate.sh", ["production", "to", "3"], { ...BASE_CONFIG, stage: 1 }, { STUB_ERROR_RATIO: "0.9" });
+        assert.equal(refused.code, 1);
+        assert.deepEqual(refused.commands, GATE);
+    });
+
+    it("to N: refuses a stage outside the steps and a split stage under cutover", () => {
+        const out = runScript("migrate.sh", ["production", "to", "7"], BASE_CONFIG);
+        assert.equal(out.code, 1);
+        assert.match(out.stderr, /stage 7 is outside migration\.steps \(0-4\)/);
+        const split = runScript("migrate.sh", ["production", "to", "2"], { ...BASE_CONFIG, dataStrategy: "cutover" });
+        assert.equal(split.code, 1);
+        assert.match(split.stderr, /not allowed with dataStrategy cutover: with two databases a split of traffic splits the writes/);
+        assert.deepEqual([...out.commands, ...split.commands], []);
+    });
+
+    it("status: prints stage, weights, replica counts and the last data copy", () => {
+        const jobs = JSON.stringify({
+            items: [
+                { metadata: { namespace: "production", name: "itops-data-copy-r1", creationTimestamp: "2026-03-01T00:00:00Z" }, status: { conditions: [{ type: "Failed", status: "True" }] } },
+                { metadata: { namespace: "production", name: "itops-data-copy-r2", creationTimestamp: "2026-03-02T00:00:00Z" }, status: { completionTime: "2026-03-02T03:00:00Z", conditions: [{ type: "Complete", status: "True" }] } },
+            ],
+        });
+        const r = runScript("migrate.sh", ["production", "status"], { ...BASE_CONFIG, stage: 2 }, { STUB_JOBS: jobs });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /stage: +2 of 4 \(steps 0 10 25 50 100\)/);
+        assert.match(r.stdout, /weights: +new 25 %, old 75 %/);
+        assert.match(r.stdout, /replicas: +new 3, old 2 \(retireOld: false\)/);
+        assert.match(r.stdout, /last copy: +production\/itops-data-copy-r2: verified \(completed 2026-03-02T03:00:00Z\)/);
+        assert.deepEqual(r.commands, ["kubectl get jobs --all-namespaces -l app.kubernetes.io/name=itops-data-copy -o json"]);
+    });
+
+    it("refuses when the migration is not enabled, and exits 2 on bad usage", () => {
+        const off = runScript("migrate.sh", ["production", "next"], { enabled: false });
+        assert.equal(off.code, 1);
+        assert.match(off.stderr, /migration is not enabled on stack production/);
+        for (const args of [["production"], ["production", "jump"], ["production", "to", "x"], ["production", "next", "--force"]]) {
+            const r = runScript("migrate.sh", args, BASE_CONFIG);
+            assert.equal(r.code, 2, args.join(" "));
+            assert.match(r.stderr, /usage: scripts\/migrate\.sh <stack> next\|back\|to N\|status/);
+        }
+    });
+});
+
+describe("scripts/rollback.sh", () => {
+    const SMOKE = ["kubectl rollout status --namespace legacy deployment/old-system --timeout=300s", "kubectl get --raw /api/v1/namespaces/legacy/services/old-system:80/proxy/healthz"];
+
+    it("refreshes, sets stage 0, runs pulumi up and smoke-checks the old system", () => {
+        const r = runScript("rollback.sh", ["production", "--yes"], { ...BASE_CONFIG, stage: 3 });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands, ["pulumi refresh --stack production --yes", "pulumi config set --stack production --path migration.stage 0", "pulumi up --stack production --yes", ...SMOKE]);
+        assert.match(r.stdout, /rolled back: stack production at stage 0 \(0 % to the new system\)/);
+    });
+
+    it("rolls back to a given stage, without any health gate", () => {
+        const r = runScript("rollback.sh", ["production", "2"], { ...BASE_CONFIG, stage: 4 }, { STUB_ERROR_RATIO: "1" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands, ["pulumi refresh --stack production --yes", "pulumi config set --stack production --path migration.stage 2", "pulumi up --stack production", ...SMOKE]);
+    });
+
+    it("after retireOld refuses without --accept-data-loss, explaining why, and runs nothing", () => {
+        const r = runScript("rollback.sh", ["production"], { ...BASE_CONFIG, stage: 4, retireOld: true });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /refusing to roll back stack production: the old system is retired \(migration\.retireOld: true\)/);
+        assert.match(r.stderr, /every write went to the new system only/);
+        assert.match(r.stderr, /--accept-data-loss/);
+        assert.deepEqual(r.commands, []);
+    });
+
+    it("after retireOld with --accept-data-loss un-retires the old system and rolls back", () => {
+        const r = runScript("rollback.sh", ["production", "--accept-data-loss"], { ...BASE_CONFIG, stage: 4, retireOld: true });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.commands, [
+            "pulumi refresh --stack production --yes",
+            "pulumi config set --stack production --path migration.retireOld false",
+            "pulumi config set --stack production --path migration.stage 0",
+            "pulumi up --stack production",
+            ...SMOKE,
+        ]);
+        assert.match(r.stderr, /warning: rolling back after retireOld with --accept-data-loss/);
+    });
+
+    it("fails when the old system does not answer, or pulumi up fails", () => {
+        const down = runScript("rollback.sh", ["production"], { ...BASE_CONFIG, stage: 1 }, { STUB_OLD_DOWN: "1" });
+        assert.equal(down.code, 1);
+        assert.match(down.stderr, /the old system.s Service legacy\/old-system did not answer \/healthz/);
+        const upFails = runScript("rollback.sh", ["production"], { ...BASE_CONFIG, stage: 1 }, { STUB_UP_FAIL: "1" });
+        assert.notEqual(upFails.code, 0);
+        assert.ok(!upFails.commands.some((c) => c.startsWith("kubectl")), "no smoke check after a failed pulumi up");
+    });
+
+    it("refuses a stage ahead of the current one, and exits 2 on bad usage", () => {
+        const ahead = runScript("rollback.sh", ["production", "3"], { ...BASE_CONFIG, stage: 1 });
+        assert.equal(ahead.code, 1);
+        assert.match(ahead.stderr, /stage 3 is ahead of the current stage 1/);
+        for (const args of [[], ["production", "x"], ["production", "--force"]]) {
+            const r = runScript("rollback.sh", args, BASE_CONFIG);
+            assert.equal(r.code, 2, args.join(" "));
+            assert.match(r.stderr, /usage: scripts\/rollback\.sh <stack> \[stage\] \[--accept-data-loss\] \[--yes\]/);
+        }
+    });
+});
+
+describe("script defaults", () => {
+    it("are the config section's defaults (a key absent from the stack config means the same to both)", () => {
+        let raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
+        for (const s of ["migration.enabled=true", "migration.hosts=[\"a.example.com\"]", "migration.tlsSecretName=t", "migration.gateway.className=c", 'migration.oldSystem={"namespace":"o","service":"o","port":80,"deployment":"o"}']) raw = applySet(raw, s);
+        const m = parseStackConfig("staging", toRuntimeConfig(raw)).config.migration;
+        assert.ok(m.enabled);
+        const text = ["scripts/migrate.sh", "scripts/lib/migration.sh"].map((f) => fs.readFileSync(path.join(PROJECT_DIR, f), "utf8")).join("\n");
+        const expected: Record<string, unknown> = {
+            steps: JSON.stringify(m.steps).replace(/"/g, ""),
+            stage: m.stage,
+            dataStrategy: m.dataStrategy,
+            routing: m.routing,
+            retireOld: m.retireOld,
+            "replicas.old": m.replicas.old,
+            "replicas.new": m.replicas.new,
+            "oldSystem.healthPath": m.oldSystem.healthPath,
+            "gate.prometheusNamespace": m.gate.prometheusNamespace,
+            "gate.prometheusService": m.gate.prometheusService,
+            "gate.selector": m.gate.selector,
+            "gate.window": m.gate.window,
+            "gate.maxErrorRatio": m.gate.maxErrorRatio,
+            "gate.maxP95Seconds": m.gate.maxP95Seconds,
+        };
+        for (const [key, value] of Object.entries(expected)) {
+            const found = new RegExp(`\\$\\(cfg ${key.replace(".", "\\.")} '?([^')]*)'?\\)`).exec(text);
+            assert.ok(found, `the scripts read migration.${key} with a default`);
+            assert.equal(found[1], String(value), `default of migration.${key}`);
+        }
+    });
+});
+
+describe("shell", () => {
+    it("passes shellcheck: operator scripts (following the shared library), the data copy script and the test stubs", () => {
+        const scripts = run("shellcheck", ["-x", "--source-path=SCRIPTDIR", "--shell=bash", "--severity=style", "scripts/migrate.sh", "scripts/rollback.sh", "components/scripts/migrate-data.sh"], { cwd: PROJECT_DIR });
+        assert.equal(scripts.status, 0, scripts.stdout + scripts.stderr);
+        const dir = tempFiles({ "pulumi": STUB_PULUMI, "kubectl": STUB_KUBECTL });
+        const stubs = run("shellcheck", ["--shell=bash", "--severity=style", path.join(dir, "pulumi"), path.join(dir, "kubectl")]);
+        assert.equal(stubs.status, 0, stubs.stdout + stubs.stderr);
+    });
+
+    it("every operator script starts with set -euo pipefail", () => {
+        for (const f of ["scripts/migrate.sh", "scripts/rollback.sh", "components/scripts/migrate-data.sh"]) {
+            assert.match(fs.readFileSync(path.join(PROJECT_DIR, f), "utf8"), /^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail\n/, f);
+        }
+    });
+});
