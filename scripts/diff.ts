@@ -166,7 +166,6 @@ async function main(): Promise<number> {
     } finally {
         spawnSync("git", ["worktree", "remove", "--force", baseDir], { cwd: REPO_DIR });
         fs.rmSync(tmp, { recursive: true, force: true });
-        spawnSync("git", ["worktree", "prune"], { cwd: REPO_DIR });
     }
 }
 
