@@ -591,7 +591,7 @@ describe("pr-comment.sh (with a stand-in gh)", () => {
     const gh = (head: string, existing: string) =>
         [
             `if [ "$1" = api ] && [ "$2" = "repos/acme/it-ops-infra/pulls/7" ]; then echo "${head}"; exit 0; fi`,
-            `if [ "$1 $2" = "api --paginate" ]; then ${existing ? `echo ${existing}` : "true"}; exit 0; fi`,
+            `if [ "$1 $2" = "api --paginate" ]; then ${existing ? `printf '%s\\n' ${existing}` : "true"}; exit 0; fi`,
             `if [ "$1 $2 $3" = "api --method PATCH" ] || [ "$1 $2 $3" = "api --method POST" ]; then cp "\${6#body=@}" "$(dirname "$0")/../posted.md"; echo https://github.com/x; fi`,
         ].join("\n");
     const post = (pr: string, head: string, existing: string, comment = "<!-- itops-render-diff -->\n### Rendered diff\n") =>
@@ -604,8 +604,8 @@ describe("pr-comment.sh (with a stand-in gh)", () => {
         assert.equal(r.read("posted.md"), "<!-- itops-render-diff -->\n### Rendered diff\n");
     });
 
-    it("updates the existing comment in place", () => {
-        const r = post("7", HEAD, "991");
+    it("updates the (first) existing comment in place", () => {
+        const r = post("7", HEAD, "991 992");
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.calls[2], /^gh api --method PATCH repos\/acme\/it-ops-infra\/issues\/comments\/991 -F body=@/);
     });

@@ -40,8 +40,10 @@ body=$(mktemp)
   grep -v -F "$marker" "$dir/comment.md" || true
 } | head -c "$max_chars" > "$body"
 
-existing=$(gh api --paginate "repos/$repo/issues/$pr/comments" \
-  --jq ".[] | select(.user.login == \"github-actions[bot]\" and (.body | startswith(\"$marker\"))) | .id" | head -n 1)
+# Ids of this workflow's earlier comments (no pipe into head: gh must not die of SIGPIPE).
+ids=$(gh api --paginate "repos/$repo/issues/$pr/comments" \
+  --jq ".[] | select(.user.login == \"github-actions[bot]\" and (.body | startswith(\"$marker\"))) | .id")
+existing=${ids%%$'\n'*}
 if [ -n "$existing" ]; then
   gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" --jq .html_url
 else
