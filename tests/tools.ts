@@ -14,6 +14,7 @@ const INSTALL_HINT: Record<string, string> = {
     promtool: "apt-get install prometheus",
     amtool: "apt-get install prometheus-alertmanager",
     shellcheck: "apt-get install shellcheck",
+    actionlint: "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12",
 };
 
 /** The path of a required tool; fails the test when it is not installed. */

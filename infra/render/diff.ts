@@ -1,0 +1,264 @@
+/**
+ * Pure logic of `npm run diff`: compares two offline renders of a stack (the files
+ * `npm run synth` writes to `<out>/<stack>/`) and formats a readable unified diff per file, as
+ * plain text for a terminal or as Markdown for a pull-request comment.
+ *
+ * resources.json is compared per resource (keyed by URN, shown as YAML), so a change names the
+ * resource it belongs to instead of a line number in one large JSON array. Rendered files hold
+ * "[secret]" in place of every secret, so nothing here can print one.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { structuredPatch } from "diff";
+import * as YAML from "yaml";
+
+/** A rendered stack: path relative to `<out>/<stack>/` (with `/` separators) → file text. */
+export type RenderTree = ReadonlyMap<string, string>;
+
+export const CHANGE_KINDS = ["added", "removed", "modified"] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface FileChange {
+    /** The file's path in the render, or `resources.json › <type> <name>` for one resource. */
+    readonly path: string;
+    readonly kind: ChangeKind;
+    /** Unified diff (`--- a/…`, `+++ b/…`, hunks); no trailing newline. */
+    readonly patch: string;
+    /** Lines added and removed. */
+    readonly added: number;
+    readonly removed: number;
+}
+
+export interface StackDiff {
+    readonly stack: string;
+    readonly changes: readonly FileChange[];
+    /** Set when the stack does not exist at the base (every file is added). */
+    readonly newStack?: boolean;
+}
+
+/** The hidden marker that identifies the render-diff comment on a pull request. */
+export const COMMENT_MARKER = "<!-- itops-render-diff -->";
+
+/** GitHub rejects comments above 65536 characters; leave room for the footer. */
+export const MAX_COMMENT_CHARS = 60_000;
+
+/** Lines of context around each change. */
+export const DEFAULT_CONTEXT = 3;
+
+/** The separator between `resources.json` and a resource in a change's path. */
+export const RESOURCE_SEPARATOR = " › ";
+
+/** Reads every file under `dir` (recursively); an absent directory is an empty render. */
+export function readRenderTree(dir: string): Map<string, string> {
+    const tree = new Map<string, string>();
+    const walk = (rel: string): void => {
+        const abs = path.join(dir, rel);
+        for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+            const child = rel ? `${rel}/${entry.name}` : entry.name;
+            if (entry.isDirectory()) walk(child);
+            else if (entry.isFile()) tree.set(child, fs.readFileSync(path.join(dir, child), "utf8"));
+        }
+    };
+    if (fs.existsSync(dir)) walk("");
+    return tree;
+}
+
+interface ResourceEntry {
+    urn?: string;
+    type?: string;
+    name?: string;
+    parent?: string;
+}
+
+/**
+ * Replaces `resources.json` by one entry per resource, `resources.json › <type> <name>` → the
+ * resource as YAML (the URN when two resources share type and name). A resources.json that is
+ * not an array of resources stays one file.
+ */
+export function explodeResources(tree: RenderTree): Map<string, string> {
+    const out = new Map(tree);
+    const text = tree.get("resources.json");
+    if (text === undefined) return out;
+    let list: unknown;
+    try {
+        list = JSON.parse(text);
+    } catch {
+        return out;
+    }
+    if (!Array.isArray(list) || !list.every((r) => r && typeof r === "object" && typeof (r as ResourceEntry).urn === "string")) return out;
+    const entries = list as (ResourceEntry & Record<string, unknown>)[];
+    const label = (r: ResourceEntry) => `${r.type ?? "?"} ${r.name ?? "?"}`;
+    const counts = new Map<string, number>();
+    for (const r of entries) counts.set(label(r), (counts.get(label(r)) ?? 0) + 1);
+    out.delete("resources.json");
+    for (const r of entries) {
+        const key = `resources.json${RESOURCE_SEPARATOR}${counts.get(label(r))! > 1 ? r.urn : label(r)}`;
+        out.set(key, YAML.stringify(r, { lineWidth: 0, aliasDuplicateObjects: false }));
+    }
+    return out;
+}
+
+/**
+ * A unified diff of one file between two texts (`undefined` = the file does not exist on that
+ * side), with `context` lines around each change. `undefined` when the texts are equal.
+ */
+export function unifiedDiff(file: string, before: string | undefined, after: string | undefined, context = DEFAULT_CONTEXT): FileChange | undefined {
+    if (before === after) return undefined;
+    const kind: ChangeKind = before === undefined ? "added" : after === undefined ? "removed" : "modified";
+    const p = structuredPatch(file, file, before ?? "", after ?? "", undefined, undefined, { context });
+    const lines = [kind === "added" ? "--- /dev/null" : `--- a/${file}`, kind === "removed" ? "+++ /dev/null" : `+++ b/${file}`];
+    let added = 0;
+    let removed = 0;
+    for (const h of p.hunks) {
+        lines.push(`@@ -${hunkRange(h.oldStart, h.oldLines)} +${hunkRange(h.newStart, h.newLines)} @@`);
+        for (const l of h.lines) {
+            if (l.startsWith("+")) added++;
+            else if (l.startsWith("-")) removed++;
+            lines.push(l);
+        }
+    }
+    return { path: file, kind, patch: lines.join("\n"), added, removed };
+}
+
+/** `start,count` as in GNU diff: an empty side starts at the line before. */
+function hunkRange(start: number, count: number): string {
+    if (count === 0) return `${Math.max(start - 1, 0)},0`;
+    return count === 1 ? `${start}` : `${start},${count}`;
+}
+
+/** Order of sections in the output: what reaches the cluster first, then Azure resources. */
+const SECTION_ORDER = ["manifests/", "helm/", "prometheus/", "alertmanager/", "", `resources.json${RESOURCE_SEPARATOR}`, "resources.json", "outputs.json"];
+
+function sectionOf(file: string): number {
+    let best = SECTION_ORDER.indexOf("");
+    for (let i = 0; i < SECTION_ORDER.length; i++) {
+        const s = SECTION_ORDER[i];
+        if (s && (file === s || file.startsWith(s))) best = i;
+    }
+    return best;
+}
+
+/** Compares two renders file by file (resources one by one); changes in display order. */
+export function diffTrees(base: RenderTree, head: RenderTree, context = DEFAULT_CONTEXT): FileChange[] {
+    const before = explodeResources(base);
+    const after = explodeResources(head);
+    const files = [...new Set([...before.keys(), ...after.keys()])];
+    files.sort((a, b) => sectionOf(a) - sectionOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const changes: FileChange[] = [];
+    for (const f of files) {
+        const c = unifiedDiff(f, before.get(f), after.get(f), context);
+        if (c) changes.push(c);
+    }
+    return changes;
+}
+
+/** "3 changes (2 modified, 1 added)" or "no changes". */
+export function summarize(changes: readonly FileChange[]): string {
+    if (changes.length === 0) return "no changes";
+    const parts = CHANGE_KINDS.map((k) => [k, changes.filter((c) => c.kind === k).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k}`);
+    return `${changes.length} change${changes.length === 1 ? "" : "s"} (${parts.join(", ")})`;
+}
+
+export interface TextOptions {
+    /** ANSI colours (for a terminal). @default false */
+    readonly color?: boolean;
+}
+
+const ANSI = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m", bold: "\x1b[1m", reset: "\x1b[0m" };
+
+function colorLine(line: string): string {
+    if (line.startsWith("+++") || line.startsWith("---")) return `${ANSI.bold}${line}${ANSI.reset}`;
+    if (line.startsWith("@@")) return `${ANSI.cyan}${line}${ANSI.reset}`;
+    if (line.startsWith("+")) return `${ANSI.green}${line}${ANSI.reset}`;
+    if (line.startsWith("-")) return `${ANSI.red}${line}${ANSI.reset}`;
+    return line;
+}
+
+/**
+ * The terminal form: per stack a heading line `<stack>: <summary>` then every change's unified
+ * diff; a stack without changes is the single line `<stack>: no changes`.
+ */
+export function formatText(diffs: readonly StackDiff[], opts: TextOptions = {}): string {
+    const out: string[] = [];
+    for (const d of diffs) {
+        const heading = `${d.stack}: ${summarize(d.changes)}${d.newStack ? " (stack does not exist at the base)" : ""}`;
+        out.push(opts.color ? `${ANSI.bold}${heading}${ANSI.reset}` : heading);
+        for (const c of d.changes) {
+            out.push(...(opts.color ? c.patch.split("\n").map(colorLine) : [c.patch]));
+        }
+        if (d.changes.length) out.push("");
+    }
+    return out.join("\n").replace(/\n*$/, "\n");
+}
+
+export interface MarkdownOptions {
+    /** How the base is named in the heading, e.g. a short commit id. */
+    readonly base: string;
+    /** How the head is named, e.g. a short commit id. */
+    readonly head: string;
+    /** Size limit of the whole comment. @default MAX_COMMENT_CHARS */
+    readonly maxChars?: number;
+}
+
+function escapeHtml(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A code fence longer than any run of backticks in `text`. */
+export function fenceFor(text: string): string {
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+    return "`".repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * The pull-request comment: the hidden {@link COMMENT_MARKER}, a heading per stack and one
+ * collapsible unified diff per change. Changes that do not fit in `maxChars` are listed by name
+ * only, with the command that shows them in full.
+ */
+export function formatMarkdown(diffs: readonly StackDiff[], opts: MarkdownOptions): string {
+    const max = opts.maxChars ?? MAX_COMMENT_CHARS;
+    const stacks = diffs.map((d) => d.stack);
+    const rerun = `npm run diff -- ${stacks.map((s) => `--stack ${s}`).join(" ")} --base ${opts.base}`;
+    const head = [
+        COMMENT_MARKER,
+        "### Rendered diff",
+        "",
+        `Offline render (\`npm run synth\`) of the pull request (\`${opts.head}\`) against its base (\`${opts.base}\`): Kubernetes manifests, Helm values, alert rules and Azure resources. Run \`${rerun}\` locally for the same output.`,
+        "",
+    ].join("\n");
+    let body = head;
+    const omitted: string[] = [];
+    for (const d of diffs) {
+        body += `\n#### ${d.stack}: ${summarize(d.changes)}${d.newStack ? " (new stack)" : ""}\n`;
+        for (const c of d.changes) {
+            const fence = fenceFor(c.patch);
+            const block = [
+                "",
+                `<details><summary>${c.kind} <code>${escapeHtml(c.path)}</code> (+${c.added} −${c.removed})</summary>`,
+                "",
+                `${fence}diff`,
+                c.patch,
+                fence,
+                "",
+                "</details>",
+                "",
+            ].join("\n");
+            if (omitted.length === 0 && body.length + block.length <= max) body += block;
+            else omitted.push(`${d.stack}: ${c.kind} ${c.path}`);
+        }
+    }
+    if (omitted.length) {
+        body += `\n**${omitted.length} more change${omitted.length === 1 ? "" : "s"} not shown** (comment size limit); run \`${rerun}\` to see them:\n\n`;
+        for (const o of omitted) {
+            const line = `- \`${o.replace(/`/g, "'")}\`\n`;
+            if (body.length + line.length > max) {
+                body += "- …\n";
+                break;
+            }
+            body += line;
+        }
+    }
+    return body.replace(/\n*$/, "\n");
+}
