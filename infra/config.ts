@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
+import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -22,6 +23,8 @@ export const PROJECT = "it-ops-infra";
 export interface StackConfig extends PlatformConfig {
     /** The stack name (`staging`, `production`). */
     readonly stack: string;
+    /** Prometheus, Alertmanager, Grafana, alert thresholds and on-call routing. */
+    readonly monitoring: MonitoringConfig;
 }
 
 export interface LoadOptions {
@@ -63,7 +66,8 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const config: StackConfig = { stack, ...platform };
+    const monitoring = parseMonitoring(root.object("monitoring"));
+    const config: StackConfig = { stack, ...platform, monitoring };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

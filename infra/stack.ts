@@ -4,7 +4,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { AksCluster, ContainerRegistry } from "../components";
+import {
+    AksCluster,
+    AlertRuleGroupSpec,
+    alertmanagerConfig,
+    AlertRules,
+    AppDashboard,
+    ContainerRegistry,
+    defaultAlertGroups,
+    Monitoring,
+    ONCALL_ROLES,
+    receiverSecretKey,
+    ServiceMonitor,
+} from "../components";
 import { PROJECT, StackConfig } from "./config";
 
 /** Tags on every Azure resource. */
@@ -58,7 +70,11 @@ export function deployStack(cfg: StackConfig) {
         tags,
     });
 
+    const monitoring = deployMonitoring(cfg, { provider: cluster.provider });
+
     return {
+        monitoringNamespace: monitoring.namespace,
+        grafanaAdminSecret: monitoring.grafanaAdminSecretName,
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
         clusterId: cluster.clusterId,
@@ -66,4 +82,60 @@ export function deployStack(cfg: StackConfig) {
         registryLoginServer: registry.loginServer,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
     };
+}
+
+/** Name of the Secret with the Alertmanager receivers' secrets (mounted into Alertmanager). */
+export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
+
+/**
+ * Monitoring: kube-prometheus-stack with the on-call Alertmanager configuration, the app's
+ * ServiceMonitor, the alert catalogue (monitoring's default groups plus `extraAlertGroups` from
+ * other parts) and the app dashboard. Every custom resource depends on the CRD chart.
+ */
+export function deployMonitoring(cfg: StackConfig, k8sOpts: pulumi.ComponentResourceOptions, extraAlertGroups: readonly AlertRuleGroupSpec[] = []) {
+    const m = cfg.monitoring;
+    const receiverSecrets: Record<string, pulumi.Input<string>> = {};
+    for (const role of ONCALL_ROLES) {
+        const secret = m.oncall.secrets[role];
+        if (secret) receiverSecrets[receiverSecretKey(role)] = secret;
+    }
+    const monitoring = new Monitoring(
+        "itops-monitoring",
+        {
+            namespace: m.namespace,
+            storageClass: m.storageClass,
+            prometheus: m.prometheus,
+            alertmanager: m.alertmanager,
+            grafana: m.grafana,
+            alertmanagerConfig: alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
+            receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
+            receiverSecrets,
+            grafanaAzureAd: m.grafana.azureAd,
+            protect: cfg.protect,
+        },
+        k8sOpts,
+    );
+    const crOpts = { ...k8sOpts, dependsOn: [monitoring.crds] };
+
+    // The app's scrape target. TODO(merge): take namespace/selector/port from the workload's outputs (#4).
+    const app = m.app;
+    new ServiceMonitor(
+        "it-ops-system",
+        {
+            namespace: monitoring.namespace,
+            selector: app.selector,
+            port: app.port,
+            path: app.path,
+            interval: app.interval,
+            jobLabel: app.jobLabel,
+            targetNamespaces: [app.namespace],
+        },
+        crOpts,
+    );
+
+    const monitoringGroups = defaultAlertGroups(m.alerts, { namespace: app.namespace, job: app.job, deployment: app.deployment, service: app.service });
+    new AlertRules("it-ops-alerts", { namespace: monitoring.namespace, groups: [...monitoringGroups, ...extraAlertGroups], runbookBaseUrl: m.runbookBaseUrl }, crOpts);
+
+    new AppDashboard("it-ops-dashboard", { namespace: monitoring.namespace, target: { namespace: app.namespace, job: app.job } }, k8sOpts);
+    return monitoring;
 }
