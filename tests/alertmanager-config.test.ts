@@ -18,8 +18,10 @@ import {
     OnCallSpec,
     RoutingConfig,
 } from "../components";
+import { parse as yamlParse } from "yaml";
 import { alertmanagerConfigOf, yaml } from "../infra/render/write";
-import { render } from "./helpers";
+import * as fs from "node:fs";
+import { render, synthCliAsync } from "./helpers";
 import { run, tempFiles } from "./tools";
 
 const FIRST = "first-line";
@@ -127,6 +129,23 @@ describe("alertmanager.yaml (amtool)", () => {
         const cfg = await renderedConfig("staging");
         for (const k of ["global", "route", "receivers", "inhibit_rules", "templates"]) assert.ok(k in cfg, k);
         for (const k of ["receiver", "group_by", "group_wait", "group_interval", "repeat_interval", "routes"]) assert.ok(k in cfg.route, `route.${k}`);
+    });
+});
+
+describe("npm run synth writes the files the tools check", () => {
+    it("both stacks: <out>/<stack>/prometheus/rules.yaml passes promtool, alertmanager/alertmanager.yaml passes amtool", async () => {
+        const results = await Promise.all(["staging", "production"].map((stack) => synthCliAsync(["--stack", stack]).then((r) => ({ stack, r }))));
+        for (const { stack, r } of results) {
+            assert.equal(r.code, 0, r.stderr);
+            const rules = path.join(r.out, stack, "prometheus", "rules.yaml");
+            const am = path.join(r.out, stack, "alertmanager", "alertmanager.yaml");
+            const p = run("promtool", ["check", "rules", rules]);
+            assert.equal(p.status, 0, p.stdout + p.stderr);
+            const a = run("amtool", ["check-config", am]);
+            assert.equal(a.status, 0, a.stdout + a.stderr);
+            // Exactly what kube-prometheus-stack is given.
+            assert.deepEqual(yamlParse(fs.readFileSync(am, "utf8")), await renderedConfig(stack));
+        }
     });
 });
 
