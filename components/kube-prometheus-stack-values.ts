@@ -50,6 +50,11 @@ export interface KubePrometheusStackSettings {
         readonly secrets: readonly string[];
         /** The whole Alertmanager configuration. */
         readonly config: Record<string, unknown>;
+        /**
+         * Zone data for the time intervals' `location`: the Alertmanager image has no tzdata, so the
+         * zone's TZif file is mounted from a ConfigMap at /usr/share/zoneinfo/<zone>.
+         */
+        readonly zoneinfo?: { readonly zone: string; readonly configMapName: string; readonly key: string };
     };
     readonly grafana: {
         readonly storageSize: string;
@@ -132,6 +137,14 @@ export function kubePrometheusStackValues(s: KubePrometheusStackSettings): Recor
                 resources: resources(s.alertmanager.resources),
                 storage: volume(s.storageClass, s.alertmanager.storageSize),
                 secrets: [...s.alertmanager.secrets],
+                ...(s.alertmanager.zoneinfo
+                    ? {
+                          volumes: [{ name: "zoneinfo", configMap: { name: s.alertmanager.zoneinfo.configMapName } }],
+                          volumeMounts: [
+                              { name: "zoneinfo", mountPath: `/usr/share/zoneinfo/${s.alertmanager.zoneinfo.zone}`, subPath: s.alertmanager.zoneinfo.key, readOnly: true },
+                          ],
+                      }
+                    : {}),
             },
         },
         grafana: {

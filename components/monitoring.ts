@@ -43,6 +43,12 @@ export interface MonitoringArgs {
         readonly allowedGroups: readonly string[];
         readonly rootUrl: string;
     };
+    /**
+     * The time zone of the Alertmanager time intervals and its TZif data (base64), mounted into the
+     * Alertmanager pods (the image has no tzdata; without it `location` fails to load).
+     * @default none (only UTC intervals work)
+     */
+    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
     /** Label key of dashboard ConfigMaps. @default "grafana_dashboard" */
     readonly dashboardLabel?: string;
     /** @default KUBE_PROMETHEUS_STACK_VERSION */
@@ -117,6 +123,20 @@ export class Monitoring extends pulumi.ComponentResource {
         );
 
         const deps: pulumi.Resource[] = [this.crds, adminSecret, receiverSecret];
+        let zoneinfo: { zone: string; configMapName: string; key: string } | undefined;
+        if (args.alertmanagerZoneinfo) {
+            const z = args.alertmanagerZoneinfo;
+            v.matches("alertmanagerZoneinfo.zone", z.zone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
+            v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
+            zoneinfo = { zone: z.zone, configMapName: "alertmanager-zoneinfo", key: z.zone.replace(/\//g, "_") };
+            deps.push(
+                new k8s.core.v1.ConfigMap(
+                    `${name}-zoneinfo`,
+                    { metadata: { name: zoneinfo.configMapName, namespace: ns }, binaryData: { [zoneinfo.key]: z.tzifBase64 } },
+                    { parent: this, dependsOn: [namespace] },
+                ),
+            );
+        }
         let azureAd: { tenantId: string; clientId: string; clientSecretSecretName: string; allowedGroups: readonly string[]; rootUrl: string } | undefined;
         if (args.grafanaAzureAd) {
             const a = args.grafanaAzureAd;
@@ -138,7 +158,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const values = kubePrometheusStackValues({
             storageClass,
             prometheus: args.prometheus,
-            alertmanager: { ...args.alertmanager, secrets: [args.receiverSecretName], config: args.alertmanagerConfig },
+            alertmanager: { ...args.alertmanager, secrets: [args.receiverSecretName], config: args.alertmanagerConfig, zoneinfo },
             grafana: { ...args.grafana, adminSecretName, dashboardLabel: args.dashboardLabel ?? "grafana_dashboard", azureAd },
         });
 
@@ -155,6 +175,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 atomic: false,
                 timeout: 900,
                 maxHistory: 10,
+                // `null` removes a chart default (grafana.adminPassword) instead of being dropped.
+                allowNullValues: true,
                 values,
             },
             { parent: this, dependsOn: deps, protect },

@@ -2,6 +2,7 @@
  * The per-stack composition: turns the typed stack configuration into components.
  * Staging and production run the same code; they differ only through their stack files.
  */
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import {
@@ -84,6 +85,18 @@ export function deployStack(cfg: StackConfig) {
     };
 }
 
+/**
+ * The TZif data of a time zone from the deploying machine's zone database, for Alertmanager's
+ * `location` (its image ships none). Asia/Tokyo has had no DST since 1951, so the data is stable.
+ */
+export function zoneinfoBase64(zone: string, dir = process.env.ZONEINFO_DIR ?? "/usr/share/zoneinfo"): string {
+    const file = `${dir}/${zone}`;
+    if (!fs.existsSync(file)) {
+        throw new pulumi.RunError(`time zone data for ${zone} not found at ${file}: install tzdata (apt-get install tzdata) or set ZONEINFO_DIR`);
+    }
+    return fs.readFileSync(file).toString("base64");
+}
+
 /** Name of the Secret with the Alertmanager receivers' secrets (mounted into Alertmanager). */
 export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
 
@@ -111,6 +124,7 @@ export function deployMonitoring(cfg: StackConfig, k8sOpts: pulumi.ComponentReso
             receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
             receiverSecrets,
             grafanaAzureAd: m.grafana.azureAd,
+            alertmanagerZoneinfo: { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) },
             protect: cfg.protect,
         },
         k8sOpts,

@@ -131,6 +131,17 @@ describe("Monitoring in the rendered stacks", () => {
         assert.deepEqual(p.prometheus.prometheusSpec.resources, { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "8Gi" } });
     });
 
+    it("Alertmanager gets the Asia/Tokyo zone data mounted (its image has no tzdata for `location`)", async () => {
+        const r = await render("production");
+        const [cm] = manifests(r, "ConfigMap", "alertmanager-zoneinfo");
+        assert.equal(cm.metadata.namespace, "monitoring");
+        assert.match(cm.binaryData.Asia_Tokyo, /^VFppZ/); // "TZif"
+        const spec = values(r).alertmanager.alertmanagerSpec;
+        assert.deepEqual(spec.volumes, [{ name: "zoneinfo", configMap: { name: "alertmanager-zoneinfo" } }]);
+        assert.deepEqual(spec.volumeMounts, [{ name: "zoneinfo", mountPath: "/usr/share/zoneinfo/Asia/Tokyo", subPath: "Asia_Tokyo", readOnly: true }]);
+        assert.equal(one(r, RELEASE).inputs.allowNullValues, true, "grafana.adminPassword: null must reach Helm");
+    });
+
     it("production protects the release (it owns the volumes) and the CRDs; staging does not", async () => {
         assert.equal(one(await render("production"), RELEASE).options.protect, true);
         assert.equal(one(await render("production"), CHART, "itops-monitoring-crds").options.protect, true);
