@@ -15,7 +15,8 @@
  *   off-hours and on holidays. The first-line route has `continue: true` and the two routes'
  *   active intervals cover every instant, so no level-1/2 alert can end muted;
  * - level3 → first-line team in business hours (held until the next business hours otherwise);
- * - level4 and anything unmatched → ticket queue.
+ * - level4 and anything unmatched (e.g. the chart's own critical/warning rules) → ticket queue;
+ * - the chart's `Watchdog` / `InfoInhibitor` → a receiver without integrations.
  */
 import { Severity, SEVERITIES } from "./alert-rule";
 
@@ -81,6 +82,13 @@ export interface AlertmanagerConfigOptions {
     /** Where the operator mounts listed secrets. @default "/etc/alertmanager/secrets" */
     readonly secretsDir?: string;
 }
+
+/**
+ * Receiver without integrations for kube-prometheus-stack's always-firing `Watchdog` (a dead man's
+ * switch for an external heartbeat service) and its `InfoInhibitor` helper alert.
+ */
+export const NULL_RECEIVER = "null";
+export const SILENT_ALERTS = ["Watchdog", "InfoInhibitor"] as const;
 
 export const BUSINESS_HOURS = "business-hours";
 export const OFF_HOURS = "off-hours";
@@ -181,6 +189,7 @@ export function alertmanagerConfig(o: OnCallSpec, opts: AlertmanagerConfigOption
             group_interval: o.groupInterval,
             repeat_interval: o.repeatIntervals.level4,
             routes: [
+                { receiver: NULL_RECEIVER, matchers: [`alertname=~"${SILENT_ALERTS.join("|")}"`] },
                 { receiver: RECEIVER_NAMES.escalation, matchers: ['escalation="true"'], repeat_interval: o.repeatIntervals.level1, continue: true },
                 ...paging("level1"),
                 ...paging("level2"),
@@ -192,7 +201,7 @@ export function alertmanagerConfig(o: OnCallSpec, opts: AlertmanagerConfigOption
             { source_matchers: ['severity="level1"'], target_matchers: ['severity=~"level2|level3|level4"'], equal: ["service"] },
             { source_matchers: ['severity="level2"'], target_matchers: ['severity=~"level3|level4"'], equal: ["service"] },
         ],
-        receivers: ONCALL_ROLES.map((role) => receiverConfig(role, o.receivers[role], opts)),
+        receivers: [...ONCALL_ROLES.map((role) => receiverConfig(role, o.receivers[role], opts)), { name: NULL_RECEIVER }],
         time_intervals: timeIntervals(o),
     };
 }

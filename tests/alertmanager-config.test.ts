@@ -78,6 +78,7 @@ describe("alertmanager.yaml (amtool)", () => {
             [{ severity: "level4", service: "it-ops-system" }, [TICKETS]],
             [{ severity: "level1", escalation: "true", service: "it-ops-system" }, [ESCALATION, FIRST, ROTATION]],
             [{ severity: "warning", alertname: "KubePodNotReady" }, [TICKETS]],
+            [{ severity: "none", alertname: "Watchdog" }, ["null"]],
         ];
         for (const [labels, receivers] of table) {
             const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
