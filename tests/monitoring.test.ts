@@ -327,6 +327,7 @@ describe("monitoring config", () => {
         ["alertmanager replicas", ["monitoring.alertmanager.replicas=1"], /monitoring\.alertmanager\.replicas must be an integer >= 2 and <= 5, got 1/],
         ["storage size", ["monitoring.prometheus.storageSize=50GB"], /monitoring\.prometheus\.storageSize must be a volume size such as 50Gi/],
         ["retention size", ["monitoring.prometheus.retentionSize=45G"], /monitoring\.prometheus\.retentionSize must be a size such as 45GB/],
+        ["retention size not below the volume", ["monitoring.prometheus.retentionSize=21GB"], /monitoring\.prometheus\.retentionSize must be below 95% of storageSize \(20Gi\)/],
         ["memory quantity", ["monitoring.grafana.resources.limits.memory=1G"], /monitoring\.grafana\.resources\.limits\.memory must be a memory quantity/],
         ["app namespace", ["monitoring.app.namespace=Production"], /monitoring\.app\.namespace must be a DNS-1123 label/],
         ["app port", ["monitoring.app.port=http metrics"], /monitoring\.app\.port must be a Service port name/],

@@ -76,6 +76,17 @@ export function durationSeconds(d: string): number {
     return total;
 }
 
+/** Bytes of a Prometheus size (`45GB`, decimal or binary units) or a Kubernetes quantity (`50Gi`). */
+export function bytes(size: string): number {
+    const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(size);
+    if (!m) return NaN;
+    const units: Record<string, number> = {
+        B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15, EB: 1e18,
+        KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+    };
+    return Number(m[1]) * (units[m[2]] ?? NaN);
+}
+
 function parseResources(r: ObjectReader, d: ResourceSpec): ResourceSpec {
     const req = r.object("requests");
     const lim = r.object("limits");
@@ -274,6 +285,9 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
         storageSize: size(p, "storageSize", "50Gi"),
         resources: parseResources(p.object("resources"), { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
     };
+    if (bytes(prometheus.retentionSize) >= 0.95 * bytes(prometheus.storageSize)) {
+        throw p.fail("retentionSize", `must be below 95% of storageSize (${prometheus.storageSize}) so Prometheus deletes old blocks before the volume fills`, prometheus.retentionSize);
+    }
     p.done();
 
     const a = m.object("alertmanager");
