@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
 import { BackupConfig, parseBackup } from "./config/backup";
 import { MigrationConfig, parseMigration } from "./config/migration";
+import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -28,6 +29,8 @@ export interface StackConfig extends PlatformConfig {
     readonly backup: BackupConfig;
     /** The staged migration from the old system (issue #6); `{ enabled: false }` when not migrating. */
     readonly migration: MigrationConfig;
+    /** Prometheus, Alertmanager, Grafana, alert thresholds and on-call routing. */
+    readonly monitoring: MonitoringConfig;
 }
 
 export interface LoadOptions {
@@ -71,7 +74,8 @@ export function parseStackConfig(
     const platform = parsePlatform(root, stack);
     const backup = parseBackup(root.object("backup"), stack);
     const migration = parseMigration(root.object("migration"));
-    const config: StackConfig = { stack, ...platform, backup, migration };
+    const monitoring = parseMonitoring(root.object("monitoring"));
+    const config: StackConfig = { stack, ...platform, monitoring, backup, migration };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

@@ -2,6 +2,7 @@
  * The per-stack composition: turns the typed stack configuration into components.
  * Staging and production run the same code; they differ only through their stack files.
  */
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import {
@@ -12,6 +13,15 @@ import {
     MongoBackup,
     STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
     WorkloadIdentity,
+    AlertRuleGroupSpec,
+    alertmanagerConfig,
+    AlertRules,
+    AppDashboard,
+    defaultAlertGroups,
+    Monitoring,
+    ONCALL_ROLES,
+    receiverSecretKey,
+    ServiceMonitor,
 } from "../components";
 import { PROJECT, StackConfig } from "./config";
 
@@ -124,7 +134,11 @@ export function deployStack(cfg: StackConfig) {
     // For the shared alert catalogue (the monitoring part renders every group into its PrometheusRule).
     const backupAlerts = backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes });
 
+    const monitoring = deployMonitoring(cfg, { provider: cluster.provider }, [backupAlerts]);
+
     return {
+        monitoringNamespace: monitoring.namespace,
+        grafanaAdminSecret: monitoring.grafanaAdminSecretName,
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
         clusterId: cluster.clusterId,
@@ -135,7 +149,74 @@ export function deployStack(cfg: StackConfig) {
         backupContainerName: backupStorage.containerName,
         backupIdentityClientId: backupIdentity.clientId,
         backupNamespace: backup.namespace,
-        /** Alert rule groups this stack adds to the catalogue (backup part). */
-        backupAlertGroups: [backupAlerts],
     };
+}
+
+/**
+ * The TZif data of a time zone from the deploying machine's zone database, for Alertmanager's
+ * `location` (its image ships none). Asia/Tokyo has had no DST since 1951, so the data is stable.
+ */
+export function zoneinfoBase64(zone: string, dir = process.env.ZONEINFO_DIR ?? "/usr/share/zoneinfo"): string {
+    const file = `${dir}/${zone}`;
+    if (!fs.existsSync(file)) {
+        throw new pulumi.RunError(`time zone data for ${zone} not found at ${file}: install tzdata (apt-get install tzdata) or set ZONEINFO_DIR`);
+    }
+    return fs.readFileSync(file).toString("base64");
+}
+
+/** Name of the Secret with the Alertmanager receivers' secrets (mounted into Alertmanager). */
+export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
+
+/**
+ * Monitoring: kube-prometheus-stack with the on-call Alertmanager configuration, the app's
+ * ServiceMonitor, the alert catalogue (monitoring's default groups plus `extraAlertGroups` from
+ * other parts) and the app dashboard. Every custom resource depends on the CRD chart.
+ */
+export function deployMonitoring(cfg: StackConfig, k8sOpts: pulumi.ComponentResourceOptions, extraAlertGroups: readonly AlertRuleGroupSpec[] = []) {
+    const m = cfg.monitoring;
+    const receiverSecrets: Record<string, pulumi.Input<string>> = {};
+    for (const role of ONCALL_ROLES) {
+        const secret = m.oncall.secrets[role];
+        if (secret) receiverSecrets[receiverSecretKey(role)] = secret;
+    }
+    const monitoring = new Monitoring(
+        "itops-monitoring",
+        {
+            namespace: m.namespace,
+            storageClass: m.storageClass,
+            prometheus: m.prometheus,
+            alertmanager: m.alertmanager,
+            grafana: m.grafana,
+            alertmanagerConfig: alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
+            receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
+            receiverSecrets,
+            grafanaAzureAd: m.grafana.azureAd,
+            alertmanagerZoneinfo: { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) },
+            protect: cfg.protect,
+        },
+        k8sOpts,
+    );
+    const crOpts = { ...k8sOpts, dependsOn: [monitoring.crds] };
+
+    // The app's scrape target. TODO(merge): take namespace/selector/port from the workload's outputs (#4).
+    const app = m.app;
+    new ServiceMonitor(
+        "it-ops-system",
+        {
+            namespace: monitoring.namespace,
+            selector: app.selector,
+            port: app.port,
+            path: app.path,
+            interval: app.interval,
+            jobLabel: app.jobLabel,
+            targetNamespaces: [app.namespace],
+        },
+        crOpts,
+    );
+
+    const monitoringGroups = defaultAlertGroups(m.alerts, { namespace: app.namespace, job: app.job, deployment: app.deployment, service: app.service });
+    new AlertRules("it-ops-alerts", { namespace: monitoring.namespace, groups: [...monitoringGroups, ...extraAlertGroups], runbookBaseUrl: m.runbookBaseUrl }, crOpts);
+
+    new AppDashboard("it-ops-dashboard", { namespace: monitoring.namespace, target: { namespace: app.namespace, job: app.job } }, k8sOpts);
+    return monitoring;
 }

@@ -94,8 +94,37 @@ export const writeHelm: Writer = (r, dir) =>
 
 export const writeOutputs: Writer = (r, dir) => [write(path.join(dir, "outputs.json"), JSON.stringify(r.outputs, null, 2) + "\n")];
 
+/** Every rule group of every PrometheusRule in the rendering, as one `promtool check rules` file. */
+export function prometheusRules(r: Rendering): { groups: unknown[] } {
+    const groups = r.resources
+        .filter((x) => isManifest(x) && x.inputs.kind === "PrometheusRule")
+        .flatMap((x) => ((x.inputs.spec as { groups?: unknown[] } | undefined)?.groups ?? []));
+    return { groups };
+}
+
+export const writePrometheusRules: Writer = (r, dir) => {
+    const rules = prometheusRules(r);
+    return rules.groups.length ? [write(path.join(dir, "prometheus", "rules.yaml"), yaml(rules))] : [];
+};
+
+/**
+ * The Alertmanager configuration kube-prometheus-stack is given (`alertmanager.config`), exactly
+ * as Alertmanager loads it. Receivers reference mounted secret files, so nothing is secret in it;
+ * any secret value would already be "[secret]" in the rendering.
+ */
+export function alertmanagerConfigOf(r: Rendering): Record<string, unknown> | undefined {
+    const release = helmReleases(r).find((h) => h.file.chart === "kube-prometheus-stack");
+    const values = release?.file.values as { alertmanager?: { config?: Record<string, unknown> } } | undefined;
+    return values?.alertmanager?.config;
+}
+
+export const writeAlertmanagerConfig: Writer = (r, dir) => {
+    const config = alertmanagerConfigOf(r);
+    return config ? [write(path.join(dir, "alertmanager", "alertmanager.yaml"), yaml(config))] : [];
+};
+
 /** Every writer, in order. Later parts of the program add theirs here. */
-export const WRITERS: Writer[] = [writeResources, writeManifests, writeHelm, writeOutputs];
+export const WRITERS: Writer[] = [writeResources, writeManifests, writeHelm, writeOutputs, writePrometheusRules, writeAlertmanagerConfig];
 
 /** Writes the rendering to `<out>/<stack>/`, replacing what an earlier render left there. */
 export function writeRendering(r: Rendering, outDir: string): string[] {

@@ -1,0 +1,327 @@
+/**
+ * The monitoring part of the stack configuration (`it-ops-infra:monitoring`): sizes of
+ * Prometheus, Alertmanager and Grafana, the monitored app, alert thresholds and the on-call
+ * routing. Parsed by {@link parseMonitoring}; read only through `infra/config.ts`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SEVERITIES, Severity } from "../../components/alert-rule";
+import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEEKDAY_NAMES, WeekdayName } from "../../components/alertmanager-config";
+import { DEFAULT_HOLIDAYS } from "../../components/japanese-holidays";
+import { ResourceSpec } from "../../components/kube-prometheus-stack-values";
+import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring-rules";
+import { ObjectReader } from "./reader";
+
+export interface OnCallConfig extends OnCallSpec {
+    /** Each receiver's secret (URL, routing key, API key or SMTP password), a Pulumi secret. */
+    readonly secrets: Readonly<Partial<Record<OnCallRole, pulumi.Output<string>>>>;
+}
+
+export interface AzureAdConfig {
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: pulumi.Output<string>;
+    readonly allowedGroups: readonly string[];
+    readonly rootUrl: string;
+}
+
+/** What the ServiceMonitor scrapes and the rules watch (until the workload's outputs are wired in). */
+export interface MonitoredAppConfig {
+    readonly namespace: string;
+    /** Labels of the app's Service. */
+    readonly selector: Readonly<Record<string, string>>;
+    /** Name of the Service port serving metrics. */
+    readonly port: string;
+    readonly path: string;
+    readonly interval: string;
+    /** The Service label whose value becomes the `job` label (ServiceMonitor `jobLabel`). */
+    readonly jobLabel: string;
+    /** The `job` label value (the Service's `jobLabel` label). */
+    readonly job: string;
+    readonly deployment: string;
+    /** The `service` label of the app's alerts. */
+    readonly service: string;
+}
+
+export interface MonitoringConfig {
+    readonly namespace: string;
+    readonly storageClass: string;
+    /** URL prefix of docs/runbooks/ (runbook_url = prefix + file). */
+    readonly runbookBaseUrl: string;
+    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
+    readonly app: MonitoredAppConfig;
+    readonly alerts: AlertThresholds;
+    readonly oncall: OnCallConfig;
+}
+
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
+const SIZE = /^\d+(Mi|Gi|Ti)$/;
+const RETENTION_SIZE = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB)$/;
+const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const K8S_LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const K8S_LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+const HOST_PORT = /^[^:\s]+:\d+$/;
+const URL = /^https:\/\/\S+$/;
+
+/** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
+export function durationSeconds(d: string): number {
+    const units: Record<string, number> = { y: 31536000, w: 604800, d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+    let total = 0;
+    for (const m of d.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) total += Number(m[1]) * units[m[2]];
+    return total;
+}
+
+/** Bytes of a Prometheus size (`45GB`, decimal or binary units) or a Kubernetes quantity (`50Gi`). */
+export function bytes(size: string): number {
+    const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(size);
+    if (!m) return NaN;
+    const units: Record<string, number> = {
+        B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15, EB: 1e18,
+        KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+    };
+    return Number(m[1]) * (units[m[2]] ?? NaN);
+}
+
+function parseResources(r: ObjectReader, d: ResourceSpec): ResourceSpec {
+    const req = r.object("requests");
+    const lim = r.object("limits");
+    const out: ResourceSpec = {
+        requests: {
+            cpu: req.string("cpu", { default: d.requests.cpu, pattern: CPU, patternText: "a CPU quantity such as 500m or 2" }),
+            memory: req.string("memory", { default: d.requests.memory, pattern: MEMORY, patternText: "a memory quantity such as 512Mi or 2Gi" }),
+        },
+        limits: {
+            cpu: lim.has("cpu") ? lim.string("cpu", { pattern: CPU, patternText: "a CPU quantity such as 500m or 2" }) : d.limits.cpu,
+            memory: lim.string("memory", { default: d.limits.memory, pattern: MEMORY, patternText: "a memory quantity such as 512Mi or 2Gi" }),
+        },
+    };
+    req.done();
+    lim.done();
+    r.done();
+    return out;
+}
+
+function size(r: ObjectReader, field: string, def: string): string {
+    return r.string(field, { default: def, pattern: SIZE, patternText: "a volume size such as 50Gi" });
+}
+
+function parseReceiver(root: ObjectReader, role: OnCallRole): { spec: ReceiverSpec; secret?: pulumi.Output<string> } {
+    const r = root.object(role, { required: true });
+    const kind = r.enum("kind", RECEIVER_KINDS);
+    let spec: ReceiverSpec;
+    let secret: pulumi.Output<string> | undefined;
+    switch (kind) {
+        case "slack":
+            spec = { kind, channel: r.string("channel", { pattern: /^[#@]?[\w.-]+$/, patternText: "a Slack channel such as #it-ops" }), hasSecret: true };
+            secret = r.secretString("url");
+            break;
+        case "email": {
+            const authUsername = r.optionalString("authUsername");
+            spec = {
+                kind,
+                to: r.string("to", { pattern: EMAIL, patternText: "an e-mail address" }),
+                from: r.string("from", { pattern: EMAIL, patternText: "an e-mail address" }),
+                smarthost: r.string("smarthost", { pattern: HOST_PORT, patternText: "an SMTP host:port such as smtp.example.com:587" }),
+                authUsername,
+                hasSecret: authUsername !== undefined,
+            };
+            if (authUsername !== undefined) secret = r.secretString("authPassword");
+            else if (r.has("authPassword")) throw r.fail("authPassword", "is only allowed with authUsername");
+            break;
+        }
+        case "webhook":
+            spec = { kind, hasSecret: true };
+            secret = r.secretString("url");
+            break;
+        case "pagerduty":
+            spec = { kind, hasSecret: true };
+            secret = r.secretString("routingKey");
+            break;
+        case "opsgenie":
+            spec = { kind, hasSecret: true };
+            secret = r.secretString("apiKey");
+            break;
+    }
+    r.done();
+    return { spec, secret };
+}
+
+function validTimeZone(tz: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+function parseOnCall(o: ObjectReader, amRetention: string): OnCallConfig {
+    const timezone = o.string("timezone", { default: "Asia/Tokyo" });
+    if (!validTimeZone(timezone)) throw o.fail("timezone", "must be an IANA time zone such as Asia/Tokyo", timezone);
+    const bh = o.object("businessHours");
+    const businessHours: { start: string; end: string; weekdays: WeekdayName[] } = {
+        start: bh.string("start", { default: "09:00", pattern: HHMM, patternText: "a time HH:MM" }),
+        end: bh.string("end", { default: "18:00", pattern: HHMM, patternText: "a time HH:MM (or 24:00)" }),
+        weekdays: bh.array<WeekdayName>("weekdays", (i) => i.string({ pattern: new RegExp(`^(${WEEKDAY_NAMES.join("|")})$`), patternText: `one of ${WEEKDAY_NAMES.join(", ")}` }) as WeekdayName, {
+            default: ["monday", "tuesday", "wednesday", "thursday", "friday"] as WeekdayName[],
+            minItems: 1,
+        }),
+    };
+    if (businessHours.start >= businessHours.end) throw bh.fail("end", `must be later than start (${businessHours.start})`, businessHours.end);
+    if (new Set(businessHours.weekdays).size !== businessHours.weekdays.length) throw bh.fail("weekdays", "must not repeat a day", businessHours.weekdays);
+    bh.done();
+    const holidays = o.array(
+        "holidays",
+        (i) => {
+            const d = i.string({ pattern: DATE, patternText: "a date YYYY-MM-DD" });
+            const [y, m, day] = d.split("-").map(Number);
+            const dt = new Date(Date.UTC(y, m - 1, day));
+            if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== day) throw i.fail("must be a real calendar date");
+            return d;
+        },
+        { default: [...DEFAULT_HOLIDAYS] },
+    );
+    const rec = o.object("receivers", { required: true });
+    const receivers = {} as Record<OnCallRole, ReceiverSpec>;
+    const secrets: Partial<Record<OnCallRole, pulumi.Output<string>>> = {};
+    for (const role of ONCALL_ROLES) {
+        const { spec, secret } = parseReceiver(rec, role);
+        receivers[role] = spec;
+        if (secret) secrets[role] = secret;
+    }
+    rec.done();
+    const ri = o.object("repeatIntervals");
+    const defaults: Record<Severity, string> = { level1: "30m", level2: "2h", level3: "24h", level4: "96h" };
+    const repeatIntervals = {} as Record<Severity, string>;
+    for (const s of SEVERITIES) repeatIntervals[s] = ri.duration(s, { default: defaults[s] });
+    if (durationSeconds(repeatIntervals.level4) >= durationSeconds(amRetention)) {
+        throw ri.fail("level4", `must be shorter than monitoring.alertmanager.retention (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
+    }
+    for (const s of SEVERITIES) if (durationSeconds(repeatIntervals[s]) <= 0) throw ri.fail(s, "must be a positive duration", repeatIntervals[s]);
+    ri.done();
+    const out: OnCallConfig = {
+        timezone,
+        businessHours,
+        holidays,
+        receivers,
+        secrets,
+        repeatIntervals,
+        groupBy: o.array("groupBy", (i) => i.string({ pattern: LABEL_NAME, patternText: "a label name" }), { default: ["alertname", "service", "namespace"], minItems: 1 }),
+        groupWait: o.duration("groupWait", { default: "30s" }),
+        groupInterval: o.duration("groupInterval", { default: "5m" }),
+        resolveTimeout: o.duration("resolveTimeout", { default: "5m" }),
+    };
+    o.done();
+    return out;
+}
+
+function parseAlerts(a: ObjectReader): AlertThresholds {
+    const d = DEFAULT_ALERT_THRESHOLDS;
+    const pct = (f: keyof AlertThresholds) => a.number(f, { default: d[f] as number, min: 1, max: 100 });
+    const dur = (f: keyof AlertThresholds) => a.duration(f, { default: d[f] as string });
+    const t: AlertThresholds = {
+        cpuPercent: pct("cpuPercent"),
+        cpuFor: dur("cpuFor"),
+        memoryPercent: pct("memoryPercent"),
+        memoryFor: dur("memoryFor"),
+        downFor: dur("downFor"),
+        noReplicasFor: dur("noReplicasFor"),
+        replicasUnavailableFor: dur("replicasUnavailableFor"),
+        crashLoopFor: dur("crashLoopFor"),
+        throttlingPercent: pct("throttlingPercent"),
+        throttlingFor: dur("throttlingFor"),
+        errorRatioPercent: pct("errorRatioPercent"),
+        errorRatioFor: dur("errorRatioFor"),
+        escalateAfter: dur("escalateAfter"),
+    };
+    a.done();
+    return t;
+}
+
+function parseApp(r: ObjectReader): MonitoredAppConfig {
+    const selector = r.stringMap("selector", { default: { app: "it-ops-system" } });
+    if (Object.keys(selector).length === 0) throw r.fail("selector", "must have at least one label", selector);
+    for (const [k, v] of Object.entries(selector)) {
+        if (!K8S_LABEL_KEY.test(k)) throw r.fail(`selector.${k}`, "must use a valid Kubernetes label key", k);
+        if (!K8S_LABEL_VALUE.test(v) || v.length > 63) throw r.fail(`selector.${k}`, "must be a valid Kubernetes label value", v);
+    }
+    const jobLabel = r.string("jobLabel", { default: "app", pattern: K8S_LABEL_KEY, patternText: "a Kubernetes label key" });
+    const app: MonitoredAppConfig = {
+        namespace: r.dnsLabel("namespace", { default: "production" }),
+        selector,
+        port: r.string("port", { default: "metrics", pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a Service port name (IANA_SVC_NAME)", maxLength: 15 }),
+        path: r.string("path", { default: "/metrics", pattern: /^\/\S*$/, patternText: "a URL path starting with /" }),
+        interval: r.duration("interval", { default: "30s" }),
+        jobLabel,
+        job: r.string("job", { default: selector[jobLabel] ?? "it-ops-system", pattern: K8S_LABEL_VALUE, patternText: "a label value" }),
+        deployment: r.dnsSubdomain("deployment", { default: "it-ops-system" }),
+        service: r.string("service", { default: "it-ops-system", pattern: /^[a-z0-9][-a-z0-9]*$/, patternText: "a service name (lower-case letters, digits, '-')" }),
+    };
+    if (!(jobLabel in selector) && !r.has("job")) throw r.fail("job", `is required when jobLabel (${jobLabel}) is not one of the selector labels`);
+    r.done();
+    return app;
+}
+
+/** Parses `it-ops-infra:monitoring`. */
+export function parseMonitoring(m: ObjectReader): MonitoringConfig {
+    const namespace = m.dnsLabel("namespace", { default: "monitoring" });
+    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
+    const runbookBaseUrl = m.string("runbookBaseUrl", {
+        default: "https://github.com/it-ops/it-ops-infra/blob/main/docs/runbooks/",
+        pattern: URL,
+        patternText: "an https:// URL of the docs/runbooks/ folder",
+    });
+
+    const p = m.object("prometheus");
+    const prometheus = {
+        replicas: p.integer("replicas", { default: 1, min: 1, max: 3 }),
+        retention: p.duration("retention", { default: "15d" }),
+        retentionSize: p.string("retentionSize", { default: "45GB", pattern: RETENTION_SIZE, patternText: "a size such as 45GB" }),
+        storageSize: size(p, "storageSize", "50Gi"),
+        resources: parseResources(p.object("resources"), { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
+    };
+    if (bytes(prometheus.retentionSize) >= 0.95 * bytes(prometheus.storageSize)) {
+        throw p.fail("retentionSize", `must be below 95% of storageSize (${prometheus.storageSize}) so Prometheus deletes old blocks before the volume fills`, prometheus.retentionSize);
+    }
+    p.done();
+
+    const a = m.object("alertmanager");
+    const alertmanager = {
+        replicas: a.integer("replicas", { default: 2, min: 2, max: 5 }),
+        retention: a.duration("retention", { default: "120h" }),
+        storageSize: size(a, "storageSize", "5Gi"),
+        resources: parseResources(a.object("resources"), { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } }),
+    };
+    a.done();
+
+    const g = m.object("grafana");
+    let azureAd: AzureAdConfig | undefined;
+    if (g.has("azureAd")) {
+        const z = g.object("azureAd");
+        azureAd = {
+            tenantId: z.uuid("tenantId"),
+            clientId: z.uuid("clientId"),
+            clientSecret: z.secretString("clientSecret")!,
+            allowedGroups: z.array("allowedGroups", (i) => i.string({ pattern: /^[0-9a-fA-F-]{36}$/, patternText: "an Entra group object id (UUID)" }), { default: [] }),
+            rootUrl: z.string("rootUrl", { pattern: URL, patternText: "Grafana's https:// URL" }),
+        };
+        z.done();
+    }
+    const grafana = {
+        storageSize: size(g, "storageSize", "10Gi"),
+        resources: parseResources(g.object("resources"), { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
+        azureAd,
+    };
+    g.done();
+
+    const app = parseApp(m.object("app"));
+    const alerts = parseAlerts(m.object("alerts"));
+    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention);
+    m.done();
+    return { namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall };
+}
