@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
 import { parsePlatform, PlatformConfig } from "./config/platform";
+import { parseVerification, VerificationConfig } from "./config/verification";
 
 export { ConfigError } from "./config/reader";
 
@@ -22,6 +23,8 @@ export const PROJECT = "it-ops-infra";
 export interface StackConfig extends PlatformConfig {
     /** The stack name (`staging`, `production`). */
     readonly stack: string;
+    /** Staging verification suite: load test, report dashboard, Defender, verify-staging.sh settings. */
+    readonly verification: VerificationConfig;
 }
 
 export interface LoadOptions {
@@ -63,7 +66,8 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const config: StackConfig = { stack, ...platform };
+    const verification = parseVerification(root.object("verification"), stack);
+    const config: StackConfig = { stack, ...platform, verification };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
