@@ -4,6 +4,10 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config";
 import { ObjectReader } from "../infra/config/reader";
 import { defaultTargetUrl, envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeVerifyEnv } from "../infra/render/write";
 import { render } from "./helpers";
 
 const parse = (raw: Record<string, unknown>, stack = "staging") => parseVerification(new ObjectReader("it-ops-infra:verification", raw), stack);
@@ -115,6 +119,16 @@ describe("verification config", () => {
             assert.equal(r.config.verification.defenderForContainers, true);
             assert.equal(r.config.verification.reportDashboard, true);
             assert.ok(r.config.verification.checks.readerGroupObjectId);
+        }
+    });
+
+    it("the offline render writes verify.env from the verifyEnv output", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-verify-env-"));
+        const files = writeVerifyEnv(await render("staging"), dir);
+        assert.deepEqual(files, [path.join(dir, "verify.env")]);
+        const text = fs.readFileSync(files[0], "utf8");
+        for (const line of ["VERIFY_STACK='staging'", "VERIFY_CLUSTER='aks-it-ops-staging'", "VERIFY_RESOURCE_GROUP='rg-it-ops-staging'", "VERIFY_APP_NAMESPACE='staging'", "VERIFY_LOADTEST_JOB='k6-load-test-1'", "VERIFY_ADMIN_GROUP='3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e4b71'"]) {
+            assert.ok(text.split("\n").includes(line), line);
         }
     });
 });
