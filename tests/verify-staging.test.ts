@@ -4,13 +4,13 @@
  * paths, usage errors; shellcheck on every shell script of the repository.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ObjectReader } from "../infra/config/reader";
 import { envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
-import { PROJECT_DIR } from "./helpers";
+import { pool, PROJECT_DIR } from "./helpers";
 import { requireTool, shellcheck, tempFiles } from "./tools";
 
 const SCRIPT = path.join(PROJECT_DIR, "scripts", "verify-staging.sh");
@@ -135,7 +135,7 @@ interface Run {
     calls: string[];
 }
 
-function runVerify(rules: Rule[], env: Record<string, string> = stagingEnv(), args: string[] = ["staging"]): Run {
+function prepare(rules: Rule[], env: Record<string, string>, args: string[]) {
     requireTool("jq");
     requireTool("bash");
     const dir = tempFiles({ ...FIXTURES, "verify.env": envFileText(env), "rules.tsv": rules.map((r) => r.join("\t")).join("\n") + "\n" });
@@ -143,19 +143,51 @@ function runVerify(rules: Rule[], env: Record<string, string> = stagingEnv(), ar
     fs.mkdirSync(bin);
     for (const cmd of ["kubectl", "az", "curl"]) fs.copyFileSync(STUB, path.join(bin, cmd)), fs.chmodSync(path.join(bin, cmd), 0o755);
     const log = path.join(dir, "calls.log");
-    const p = spawnSync("bash", [SCRIPT, ...args, "--env-file", path.join(dir, "verify.env")], {
-        encoding: "utf8",
-        timeout: 60_000,
-        cwd: dir,
+    return {
+        dir,
+        log,
+        argv: [SCRIPT, ...args, "--env-file", path.join(dir, "verify.env")],
         env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, STUB_RULES: path.join(dir, "rules.tsv"), STUB_DIR: dir, STUB_LOG: log },
-    });
+    };
+}
+
+function result(code: number | null, stdout: string, stderr: string, log: string): Run {
     const rows = new Map<string, { result: string; detail: string }>();
-    for (const line of p.stdout.split("\n").slice(1)) {
+    for (const line of stdout.split("\n").slice(1)) {
         const m = /^(\S+)\s+.{34} (PASS|FAIL|SKIP)\s+(.*)$/.exec(line);
         if (m) rows.set(m[1], { result: m[2], detail: m[3] });
     }
-    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, rows, calls: fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [] };
+    return { code: code ?? -1, stdout, stderr, rows, calls: fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [] };
 }
+
+/** Runs the script with the stubs first on PATH, driven by `rules`. */
+function runVerify(rules: Rule[], env: Record<string, string> = stagingEnv(), args: string[] = ["staging"]): Run {
+    const p = prepare(rules, env, args);
+    const r = spawnSync("bash", p.argv, { encoding: "utf8", timeout: 60_000, cwd: p.dir, env: p.env });
+    return result(r.status, r.stdout, r.stderr, p.log);
+}
+
+/** Asynchronous variant, so that the failing scenarios run a few at a time. */
+function runVerifyAsync(rules: Rule[]): Promise<Run> {
+    const p = prepare(rules, stagingEnv(), ["staging"]);
+    return new Promise((resolve, reject) => {
+        const child = spawn("bash", p.argv, { cwd: p.dir, env: p.env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve(result(code, stdout, stderr, p.log)));
+    });
+}
+
+/** Every failing scenario, started together (3 at a time) before the tests read them. */
+const SCENARIOS = ROWS.flatMap((row) => FAILS[row].map((f, i) => ({ row, i, f })));
+let failRuns: Promise<Run[]> | undefined;
+const failRun = (n: number): Promise<Run> => {
+    failRuns ??= pool(SCENARIOS, 3, (s) => runVerifyAsync([...s.f.rules, ...PASS_RULES]));
+    return failRuns.then((all) => all[n]);
+};
 
 describe("scripts/verify-staging.sh", () => {
     it("passes every row and exits 0 when the cluster is as planned", () => {
@@ -178,24 +210,22 @@ describe("scripts/verify-staging.sh", () => {
         assert.match(r.calls.find((c) => c.includes("query?query="))!, /query=up%7Bnamespace%3D%22staging%22%2Cservice%3D%22it-ops-system%22%7D/);
     });
 
-    for (const row of ROWS) {
-        FAILS[row].forEach((f, i) => {
-            it(`fails row ${row} (case ${i + 1}) and exits 1, the other rows still pass`, () => {
-                const r = runVerify([...f.rules, ...PASS_RULES]);
-                assert.equal(r.code, 1, r.stdout + r.stderr);
-                assert.equal(r.rows.size, ROWS.length, r.stdout);
-                for (const [id, got] of r.rows) {
-                    if (id === row) {
-                        assert.equal(got.result, "FAIL", `${id}: ${got.detail}`);
-                        assert.match(got.detail, f.detail);
-                    } else {
-                        assert.equal(got.result, "PASS", `${id} should pass: ${got.detail}`);
-                    }
+    SCENARIOS.forEach(({ row, i, f }, n) => {
+        it(`fails row ${row} (case ${i + 1}) and exits 1, the other rows still pass`, async () => {
+            const r = await failRun(n);
+            assert.equal(r.code, 1, r.stdout + r.stderr);
+            assert.equal(r.rows.size, ROWS.length, r.stdout);
+            for (const [id, got] of r.rows) {
+                if (id === row) {
+                    assert.equal(got.result, "FAIL", `${id}: ${got.detail}`);
+                    assert.match(got.detail, f.detail);
+                } else {
+                    assert.equal(got.result, "PASS", `${id} should pass: ${got.detail}`);
                 }
-                assert.match(r.stdout, /11 passed, 1 failed, 0 skipped/);
-            });
+            }
+            assert.match(r.stdout, /11 passed, 1 failed, 0 skipped/);
         });
-    }
+    });
 
     it("fails rbac-reader when no reader group is configured", () => {
         const r = runVerify(PASS_RULES, stagingEnv({}, { readerGroupObjectId: undefined }));
