@@ -158,6 +158,7 @@ export class LoadTest extends pulumi.ComponentResource {
         v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.matches("appNamespace", args.appNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         if (args.namespace === args.appNamespace) throw v.fail("namespace", `a namespace other than appNamespace (${args.appNamespace})`, args.namespace);
+        if (typeof args.targetUrl === "string") v.matches("targetUrl", args.targetUrl, /^https?:\/\/[^\s/?#]+(\/\S*)?$/, "an http:// or https:// URL");
         v.integer("rate", args.rate, 1, 10000);
         v.matches("duration", args.duration, K6_DURATION, "a k6 duration such as 90s, 5m or 1h30m");
         const seconds = durationSeconds(args.duration);

@@ -116,6 +116,7 @@ describe("LoadTest component", () => {
         ["namespace", { namespace: "Load" }, /args\.namespace must be a DNS-1123 label/],
         ["appNamespace", { appNamespace: "" }, /args\.appNamespace must be a DNS-1123 label/],
         ["same namespaces", { namespace: "staging" }, /args\.namespace must be a namespace other than appNamespace \(staging\), got "staging"/],
+        ["targetUrl", { targetUrl: "it-ops-system:80" }, /args\.targetUrl must be an http:\/\/ or https:\/\/ URL, got "it-ops-system:80"/],
         ["rate", { rate: 0 }, /args\.rate must be an integer from 1 to 10000, got 0/],
         ["duration syntax", { duration: "five" }, /args\.duration must be a k6 duration/],
         ["duration range", { duration: "3h" }, /args\.duration must be between 10s and 2h, got "3h"/],
