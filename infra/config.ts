@@ -15,6 +15,7 @@ import { BackupConfig, parseBackup } from "./config/backup";
 import { MigrationConfig, parseMigration } from "./config/migration";
 import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
 import { parsePlatform, PlatformConfig } from "./config/platform";
+import { parseVerification, VerificationConfig } from "./config/verification";
 
 export { ConfigError } from "./config/reader";
 
@@ -31,6 +32,8 @@ export interface StackConfig extends PlatformConfig {
     readonly migration: MigrationConfig;
     /** Prometheus, Alertmanager, Grafana, alert thresholds and on-call routing. */
     readonly monitoring: MonitoringConfig;
+    /** Staging verification suite: load test, report dashboard, Defender, verify-staging.sh settings. */
+    readonly verification: VerificationConfig;
 }
 
 export interface LoadOptions {
@@ -75,7 +78,8 @@ export function parseStackConfig(
     const backup = parseBackup(root.object("backup"), stack);
     const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
-    const config: StackConfig = { stack, ...platform, monitoring, backup, migration };
+    const verification = parseVerification(root.object("verification"), stack);
+    const config: StackConfig = { stack, ...platform, monitoring, backup, migration, verification };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

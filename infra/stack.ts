@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import {
     AksCluster,
@@ -22,8 +23,12 @@ import {
     ONCALL_ROLES,
     receiverSecretKey,
     ServiceMonitor,
+    DefenderPlan,
+    LoadTest,
+    ReportDashboard,
 } from "../components";
 import { PROJECT, StackConfig } from "./config";
+import { verifyScriptEnv } from "./config/verification";
 
 /** Tags on every Azure resource. */
 export function stackTags(cfg: StackConfig): Record<string, string> {
@@ -136,9 +141,48 @@ export function deployStack(cfg: StackConfig) {
 
     const monitoring = deployMonitoring(cfg, { provider: cluster.provider }, [backupAlerts]);
 
+    // --- Verification suite (issue #8): load test, monthly report dashboard, Defender for Containers.
+    const ver = cfg.verification;
+    const k8sOpts = { provider: cluster.provider };
+    if (ver.loadTest.enabled) {
+        const lt = ver.loadTest;
+        // Wired from config (the app Service's DNS name by default); at merge this may take the
+        // workload's Service and dependOn the app namespace, HPA and Prometheus.
+        new LoadTest("itops-load-test", {
+            namespace: lt.namespace,
+            appNamespace: lt.appNamespace,
+            targetUrl: lt.targetUrl,
+            rate: lt.rate,
+            duration: lt.duration,
+            preAllocatedVUs: lt.preAllocatedVUs,
+            maxVUs: lt.maxVUs,
+            p95Ms: lt.p95Ms,
+            maxErrorRatio: lt.maxErrorRatio,
+            hpaName: lt.scalingCheck ? lt.hpaName : undefined,
+            minScaleUp: lt.minScaleUp,
+            appPortName: lt.appPortName,
+            prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
+            runId: lt.runId,
+            image: lt.image,
+        }, k8sOpts);
+    }
+    if (ver.reportDashboard) {
+        new ReportDashboard("itops-monthly-report", { namespace: ver.dashboardNamespace, dashboard: "monthly-report" }, { ...k8sOpts, dependsOn: [monitoring] });
+    }
+    if (ver.defenderForContainers) {
+        const client = authorization.getClientConfigOutput();
+        new DefenderPlan("itops-defender-containers", { subscriptionId: client.subscriptionId, plan: "Containers", pricingTier: "Standard" });
+    }
+
     return {
         monitoringNamespace: monitoring.namespace,
         grafanaAdminSecret: monitoring.grafanaAdminSecretName,
+        verifyEnv: verifyScriptEnv(ver, {
+            stack: cfg.stack,
+            resourceGroupName: cfg.resourceGroupName,
+            clusterName: c.name,
+            adminGroupObjectId: c.adminGroupObjectIds[0],
+        }),
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
         clusterId: cluster.clusterId,

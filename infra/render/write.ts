@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { envFileText } from "../config/verification";
 import { Rendering, RenderedResource } from "./render";
 
 /** A writer adds files for one aspect of the rendering; returns the paths it wrote. */
@@ -123,8 +124,14 @@ export const writeAlertmanagerConfig: Writer = (r, dir) => {
     return config ? [write(path.join(dir, "alertmanager", "alertmanager.yaml"), yaml(config))] : [];
 };
 
+/** `verify.env`: the settings of scripts/verify-staging.sh (the `verifyEnv` stack output). */
+export const writeVerifyEnv: Writer = (r, dir) => {
+    const env = r.outputs.verifyEnv as Record<string, string> | undefined;
+    return env ? [write(path.join(dir, "verify.env"), envFileText(env))] : [];
+};
+
 /** Every writer, in order. Later parts of the program add theirs here. */
-export const WRITERS: Writer[] = [writeResources, writeManifests, writeHelm, writeOutputs, writePrometheusRules, writeAlertmanagerConfig];
+export const WRITERS: Writer[] = [writeResources, writeManifests, writeHelm, writeOutputs, writePrometheusRules, writeAlertmanagerConfig, writeVerifyEnv];
 
 /** Writes the rendering to `<out>/<stack>/`, replacing what an earlier render left there. */
 export function writeRendering(r: Rendering, outDir: string): string[] {

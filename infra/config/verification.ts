@@ -1,0 +1,179 @@
+/**
+ * The `verification` section: the staging verification suite (in-cluster k6 load test with its
+ * scaling check, the monthly report dashboard, Defender for Containers) and the settings
+ * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
+ */
+import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/load-test";
+import { ObjectReader } from "./reader";
+
+export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+
+export interface LoadTestConfig {
+    readonly enabled: boolean;
+    /** Namespace of the k6 Job. */
+    readonly namespace: string;
+    /** Namespace of the app (Service, HPA). */
+    readonly appNamespace: string;
+    readonly serviceName: string;
+    readonly servicePort: number;
+    /** Name of the app's container port (NetworkPolicy letting the load in). */
+    readonly appPortName: string;
+    /** URL the load goes to; default: the app Service's cluster DNS name. */
+    readonly targetUrl: string;
+    readonly rate: number;
+    readonly duration: string;
+    readonly preAllocatedVUs: number;
+    readonly maxVUs: number;
+    readonly p95Ms: number;
+    readonly maxErrorRatio: number;
+    /** Assert that the HPA scaled up during the load. */
+    readonly scalingCheck: boolean;
+    readonly hpaName: string;
+    readonly minScaleUp: number;
+    /** Prometheus remote-write endpoint for k6's metrics; absent: no export. */
+    readonly prometheusRemoteWriteUrl?: string;
+    readonly runId: string;
+    readonly image: string;
+}
+
+export interface VerifyChecksConfig {
+    /** Entra group whose members only read (must be able to read, must not change). */
+    readonly readerGroupObjectId?: string;
+    readonly monitoringNamespace: string;
+    readonly prometheusService: string;
+    readonly prometheusPort: number;
+    readonly alertmanagerService: string;
+    readonly alertmanagerPort: number;
+    /** Severity of the synthetic alert and the receiver it must reach. */
+    readonly syntheticAlertSeverity: string;
+    readonly expectedReceiver: string;
+    readonly podSecurityLevel: PodSecurityLevel;
+    /** Minutes back the log query looks for the app's container logs. */
+    readonly logWindowMinutes: number;
+    /** External URL of the app for the response-time row; absent: the row is skipped. */
+    readonly appUrl?: string;
+    readonly maxResponseMs: number;
+}
+
+export interface VerificationConfig {
+    readonly loadTest: LoadTestConfig;
+    /** Defender for Containers plan (`Microsoft.Security/pricings/Containers`, Standard) on the subscription. */
+    readonly defenderForContainers: boolean;
+    /** Ship the monthly report Grafana dashboard. */
+    readonly reportDashboard: boolean;
+    /** Namespace of Grafana's dashboard sidecar. */
+    readonly dashboardNamespace: string;
+    readonly checks: VerifyChecksConfig;
+}
+
+const URL_RE = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/;
+const URL_TEXT = "an http:// or https:// URL";
+
+/** The default load target: the app Service's cluster DNS name. */
+export function defaultTargetUrl(service: string, namespace: string, port: number): string {
+    return `http://${service}.${namespace}.svc.cluster.local:${port}/`;
+}
+
+/** Parses `verification` (object reader of the section). */
+export function parseVerification(r: ObjectReader, stack: string): VerificationConfig {
+    const defaultAppNs = stack === "production" ? "production" : "staging";
+    const lt = r.object("loadTest");
+    const enabled = lt.boolean("enabled", { default: false });
+    const namespace = lt.dnsLabel("namespace", { default: "load-test" });
+    const appNamespace = lt.dnsLabel("appNamespace", { default: defaultAppNs });
+    if (namespace === appNamespace) throw lt.fail("namespace", `must differ from appNamespace (${appNamespace})`, namespace);
+    const serviceName = lt.dnsLabel("serviceName", { default: "it-ops-system" });
+    const servicePort = lt.integer("servicePort", { default: 80, min: 1, max: 65535 });
+    const appPortName = lt.string("appPortName", { default: "http", pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
+    const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
+    const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
+    const duration = lt.string("duration", { default: "5m", pattern: K6_DURATION, patternText: "a k6 duration such as 90s, 5m or 1h30m" });
+    const seconds = durationSeconds(duration);
+    if (seconds < 10 || seconds > 7200) throw lt.fail("duration", "must be between 10s and 2h", duration);
+    const preAllocatedVUs = lt.integer("preAllocatedVUs", { default: rate, min: 1, max: 10000 });
+    const maxVUs = lt.integer("maxVUs", { default: preAllocatedVUs * 5, min: preAllocatedVUs, max: 50000, minText: `preAllocatedVUs (${preAllocatedVUs})` });
+    const p95Ms = lt.integer("p95Ms", { default: 500, min: 1, max: 60000 });
+    const maxErrorRatio = lt.number("maxErrorRatio", { default: 0.01, min: 0, max: 1 });
+    const scalingCheck = lt.boolean("scalingCheck", { default: true });
+    const hpaName = lt.dnsLabel("hpaName", { default: "it-ops-system" });
+    const minScaleUp = lt.integer("minScaleUp", { default: 1, min: 1, max: 100 });
+    const prometheusRemoteWriteUrl = lt.optionalString("prometheusRemoteWriteUrl", { pattern: URL_RE, patternText: URL_TEXT });
+    const runId = lt.string("runId", { default: "1", pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, patternText: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" });
+    const image = lt.string("image", { default: DEFAULT_K6_IMAGE, pattern: PINNED_IMAGE, patternText: "a pinned image reference (repo:tag or repo@sha256:digest)" });
+    if (/:latest$/.test(image)) throw lt.fail("image", "must be pinned to a version, not latest", image);
+    lt.done();
+
+    const ck = r.object("checks");
+    const checks: VerifyChecksConfig = {
+        readerGroupObjectId: ck.has("readerGroupObjectId") ? ck.uuid("readerGroupObjectId") : undefined,
+        monitoringNamespace: ck.dnsLabel("monitoringNamespace", { default: "monitoring" }),
+        prometheusService: ck.dnsLabel("prometheusService", { default: "kube-prometheus-stack-prometheus" }),
+        prometheusPort: ck.integer("prometheusPort", { default: 9090, min: 1, max: 65535 }),
+        alertmanagerService: ck.dnsLabel("alertmanagerService", { default: "kube-prometheus-stack-alertmanager" }),
+        alertmanagerPort: ck.integer("alertmanagerPort", { default: 9093, min: 1, max: 65535 }),
+        syntheticAlertSeverity: ck.enum("syntheticAlertSeverity", ["level1", "level2", "level3", "level4"] as const, { default: "level4" }),
+        expectedReceiver: ck.string("expectedReceiver", { default: "level4", pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, patternText: "an Alertmanager receiver name" }),
+        podSecurityLevel: ck.enum("podSecurityLevel", POD_SECURITY_LEVELS, { default: "restricted" }),
+        logWindowMinutes: ck.integer("logWindowMinutes", { default: 30, min: 5, max: 1440 }),
+        appUrl: ck.optionalString("appUrl", { pattern: URL_RE, patternText: URL_TEXT }),
+        maxResponseMs: ck.integer("maxResponseMs", { default: 1000, min: 1, max: 60000 }),
+    };
+    ck.done();
+
+    const out: VerificationConfig = {
+        loadTest: { enabled, namespace, appNamespace, serviceName, servicePort, appPortName, targetUrl, rate, duration, preAllocatedVUs, maxVUs, p95Ms, maxErrorRatio, scalingCheck, hpaName, minScaleUp, prometheusRemoteWriteUrl, runId, image },
+        defenderForContainers: r.boolean("defenderForContainers", { default: false }),
+        reportDashboard: r.boolean("reportDashboard", { default: true }),
+        dashboardNamespace: r.dnsLabel("dashboardNamespace", { default: "monitoring" }),
+        checks,
+    };
+    r.done();
+    return out;
+}
+
+/** What scripts/verify-staging.sh needs beyond the verification section. */
+export interface VerifyEnvContext {
+    readonly stack: string;
+    readonly resourceGroupName: string;
+    readonly clusterName: string;
+    readonly adminGroupObjectId: string;
+}
+
+/**
+ * The environment of `scripts/verify-staging.sh` for a stack (`VERIFY_*` variables). The stack
+ * exports it as `verifyEnv`, and the offline render writes it to `<out>/<stack>/verify.env`.
+ */
+export function verifyScriptEnv(v: VerificationConfig, c: VerifyEnvContext): Record<string, string> {
+    const lt = v.loadTest;
+    const ck = v.checks;
+    return {
+        VERIFY_STACK: c.stack,
+        VERIFY_RESOURCE_GROUP: c.resourceGroupName,
+        VERIFY_CLUSTER: c.clusterName,
+        VERIFY_APP_NAMESPACE: lt.appNamespace,
+        VERIFY_APP_SERVICE: lt.serviceName,
+        VERIFY_ADMIN_GROUP: c.adminGroupObjectId,
+        VERIFY_READER_GROUP: ck.readerGroupObjectId ?? "",
+        VERIFY_MONITORING_NAMESPACE: ck.monitoringNamespace,
+        VERIFY_PROMETHEUS_SERVICE: ck.prometheusService,
+        VERIFY_PROMETHEUS_PORT: String(ck.prometheusPort),
+        VERIFY_ALERTMANAGER_SERVICE: ck.alertmanagerService,
+        VERIFY_ALERTMANAGER_PORT: String(ck.alertmanagerPort),
+        VERIFY_ALERT_SEVERITY: ck.syntheticAlertSeverity,
+        VERIFY_EXPECTED_RECEIVER: ck.expectedReceiver,
+        VERIFY_POD_SECURITY_LEVEL: ck.podSecurityLevel,
+        VERIFY_LOG_WINDOW_MINUTES: String(ck.logWindowMinutes),
+        VERIFY_APP_URL: ck.appUrl ?? "",
+        VERIFY_MAX_RESPONSE_MS: String(ck.maxResponseMs),
+        VERIFY_DEFENDER: String(v.defenderForContainers),
+        VERIFY_LOADTEST_NAMESPACE: lt.enabled ? lt.namespace : "",
+        VERIFY_LOADTEST_JOB: lt.enabled ? `k6-load-test-${lt.runId}` : "",
+    };
+}
+
+/** `KEY='value'` lines (shell-quoted) of an environment, sorted. */
+export function envFileText(env: Readonly<Record<string, string>>): string {
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return Object.keys(env).sort().map((k) => `${k}=${q(env[k])}`).join("\n") + "\n";
+}

@@ -1,0 +1,134 @@
+/** The `verification` config section: defaults, stack values, every validation rule with bad input. */
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseStackConfig } from "../infra/config";
+import { ObjectReader } from "../infra/config/reader";
+import { defaultTargetUrl, envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeVerifyEnv } from "../infra/render/write";
+import { render } from "./helpers";
+
+const parse = (raw: Record<string, unknown>, stack = "staging") => parseVerification(new ObjectReader("it-ops-infra:verification", raw), stack);
+
+describe("verification config", () => {
+    it("defaults: load test off, app Service URL as target, dashboard on, Defender off", () => {
+        const v = parse({});
+        assert.deepEqual(v.loadTest, {
+            enabled: false, namespace: "load-test", appNamespace: "staging", serviceName: "it-ops-system", servicePort: 80, appPortName: "http",
+            targetUrl: "http://it-ops-system.staging.svc.cluster.local:80/", rate: 20, duration: "5m", preAllocatedVUs: 20, maxVUs: 100,
+            p95Ms: 500, maxErrorRatio: 0.01, scalingCheck: true, hpaName: "it-ops-system", minScaleUp: 1, prometheusRemoteWriteUrl: undefined,
+            runId: "1", image: "grafana/k6:1.8.1",
+        });
+        assert.equal(v.defenderForContainers, false);
+        assert.equal(v.reportDashboard, true);
+        assert.equal(v.dashboardNamespace, "monitoring");
+        assert.equal(v.checks.expectedReceiver, "level4");
+        assert.equal(parse({}, "production").loadTest.appNamespace, "production");
+        assert.equal(defaultTargetUrl("svc", "ns", 8080), "http://svc.ns.svc.cluster.local:8080/");
+        assert.equal(parse({ loadTest: { serviceName: "web", servicePort: 8080, appNamespace: "apps" } }).loadTest.targetUrl, "http://web.apps.svc.cluster.local:8080/");
+    });
+
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+        ["enabled", { loadTest: { enabled: "yes" } }, /verification\.loadTest\.enabled must be true or false, got "yes"/],
+        ["namespace", { loadTest: { namespace: "Load_Test" } }, /loadTest\.namespace must be a DNS-1123 label/],
+        ["namespace = appNamespace", { loadTest: { namespace: "staging" } }, /loadTest\.namespace must differ from appNamespace \(staging\), got "staging"/],
+        ["appNamespace", { loadTest: { appNamespace: "-x" } }, /loadTest\.appNamespace must be a DNS-1123 label/],
+        ["serviceName", { loadTest: { serviceName: "It-Ops" } }, /loadTest\.serviceName must be a DNS-1123 label/],
+        ["servicePort", { loadTest: { servicePort: 70000 } }, /loadTest\.servicePort must be an integer >= 1 and <= 65535, got 70000/],
+        ["appPortName", { loadTest: { appPortName: "a-very-long-port-name" } }, /loadTest\.appPortName must be a container port name/],
+        ["targetUrl", { loadTest: { targetUrl: "ftp://x/" } }, /loadTest\.targetUrl must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x\/"/],
+        ["rate 0", { loadTest: { rate: 0 } }, /loadTest\.rate must be an integer/],
+        ["rate float", { loadTest: { rate: 1.5 } }, /loadTest\.rate must be an integer/],
+        ["duration syntax", { loadTest: { duration: "5 minutes" } }, /loadTest\.duration must be a k6 duration such as 90s, 5m or 1h30m, got "5 minutes"/],
+        ["duration short", { loadTest: { duration: "5s" } }, /loadTest\.duration must be between 10s and 2h, got "5s"/],
+        ["duration long", { loadTest: { duration: "3h" } }, /loadTest\.duration must be between 10s and 2h, got "3h"/],
+        ["preAllocatedVUs", { loadTest: { preAllocatedVUs: 0 } }, /loadTest\.preAllocatedVUs must be an integer/],
+        ["maxVUs < preAllocatedVUs", { loadTest: { preAllocatedVUs: 50, maxVUs: 10 } }, /loadTest\.maxVUs must be an integer >= preAllocatedVUs \(50\) and <= 50000, got 10/],
+        ["p95Ms", { loadTest: { p95Ms: 0 } }, /loadTest\.p95Ms must be an integer/],
+        ["maxErrorRatio", { loadTest: { maxErrorRatio: 1.5 } }, /loadTest\.maxErrorRatio must be a number/],
+        ["scalingCheck", { loadTest: { scalingCheck: 1 } }, /loadTest\.scalingCheck must be true or false/],
+        ["hpaName", { loadTest: { hpaName: "HPA" } }, /loadTest\.hpaName must be a DNS-1123 label/],
+        ["minScaleUp", { loadTest: { minScaleUp: 0 } }, /loadTest\.minScaleUp must be an integer/],
+        ["prometheusRemoteWriteUrl", { loadTest: { prometheusRemoteWriteUrl: "prometheus:9090" } }, /loadTest\.prometheusRemoteWriteUrl must be an http:\/\/ or https:\/\/ URL/],
+        ["runId", { loadTest: { runId: "Run 2" } }, /loadTest\.runId must be 1-40 lower-case letters, digits or '-'/],
+        ["image unpinned", { loadTest: { image: "grafana/k6" } }, /loadTest\.image must be a pinned image reference/],
+        ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be pinned to a version, not latest, got "grafana\/k6:latest"/],
+        ["unknown loadTest key", { loadTest: { vus: 3 } }, /verification\.loadTest\.vus is not a known setting/],
+        ["readerGroupObjectId", { checks: { readerGroupObjectId: "readers" } }, /checks\.readerGroupObjectId must be a UUID/],
+        ["monitoringNamespace", { checks: { monitoringNamespace: "Mon" } }, /checks\.monitoringNamespace must be a DNS-1123 label/],
+        ["prometheusService", { checks: { prometheusService: "prom_svc" } }, /checks\.prometheusService must be a DNS-1123 label/],
+        ["prometheusPort", { checks: { prometheusPort: 0 } }, /checks\.prometheusPort must be an integer/],
+        ["alertmanagerService", { checks: { alertmanagerService: "AM" } }, /checks\.alertmanagerService must be a DNS-1123 label/],
+        ["alertmanagerPort", { checks: { alertmanagerPort: "9093" } }, /checks\.alertmanagerPort must be an integer/],
+        ["syntheticAlertSeverity", { checks: { syntheticAlertSeverity: "critical" } }, /checks\.syntheticAlertSeverity must be one of level1, level2, level3, level4, got "critical"/],
+        ["expectedReceiver", { checks: { expectedReceiver: "" } }, /checks\.expectedReceiver must be an Alertmanager receiver name/],
+        ["podSecurityLevel", { checks: { podSecurityLevel: "privileged" } }, /checks\.podSecurityLevel must be one of restricted, baseline, got "privileged"/],
+        ["logWindowMinutes", { checks: { logWindowMinutes: 1 } }, /checks\.logWindowMinutes must be an integer/],
+        ["appUrl", { checks: { appUrl: "itops.example.com" } }, /checks\.appUrl must be an http:\/\/ or https:\/\/ URL/],
+        ["maxResponseMs", { checks: { maxResponseMs: -1 } }, /checks\.maxResponseMs must be an integer/],
+        ["unknown checks key", { checks: { foo: 1 } }, /verification\.checks\.foo is not a known setting/],
+        ["defenderForContainers", { defenderForContainers: "on" }, /verification\.defenderForContainers must be true or false/],
+        ["reportDashboard", { reportDashboard: "yes" }, /verification\.reportDashboard must be true or false/],
+        ["dashboardNamespace", { dashboardNamespace: "Monitoring" }, /verification\.dashboardNamespace must be a DNS-1123 label/],
+        ["unknown key", { loadtest: {} }, /verification\.loadtest is not a known setting/],
+    ];
+    for (const [what, raw, msg] of bad) {
+        it(`rejects bad ${what}`, () => assert.throws(() => parse(raw), (e: Error) => {
+            assert.match(e.message, msg);
+            assert.match(e.message, /^it-ops-infra:verification\./);
+            return true;
+        }));
+    }
+
+    it("is parsed into StackConfig.verification through parseStackConfig", () => {
+        const raw = {
+            "it-ops-infra:location": "japaneast",
+            "it-ops-infra:registry": JSON.stringify({ name: "itopsacr01" }),
+            "it-ops-infra:cluster": JSON.stringify({ name: "aks", kubernetesVersion: "1.33", adminGroupObjectIds: ["3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e4b71"] }),
+            "it-ops-infra:verification": JSON.stringify({ loadTest: { enabled: true, rate: 5 } }),
+        };
+        const { config } = parseStackConfig("staging", raw);
+        assert.equal(config.verification.loadTest.enabled, true);
+        assert.equal(config.verification.loadTest.rate, 5);
+        assert.ok(Object.isFrozen(config.verification.loadTest));
+        assert.throws(() => parseStackConfig("staging", { ...raw, "it-ops-infra:verification": JSON.stringify({ loadTest: { rate: -1 } }) }), /it-ops-infra:verification\.loadTest\.rate/);
+    });
+
+    it("verifyScriptEnv maps the config to the script's variables; envFileText quotes them for the shell", () => {
+        const v = parse({ loadTest: { enabled: true, runId: "7" }, checks: { readerGroupObjectId: "5a1c9e2f-7b3d-4c8e-9f10-2b3c4d5e6f70" }, defenderForContainers: true });
+        const env = verifyScriptEnv(v, { stack: "staging", resourceGroupName: "rg", clusterName: "aks", adminGroupObjectId: "g" });
+        assert.equal(env.VERIFY_LOADTEST_JOB, "k6-load-test-7");
+        assert.equal(env.VERIFY_LOADTEST_NAMESPACE, "load-test");
+        assert.equal(env.VERIFY_READER_GROUP, "5a1c9e2f-7b3d-4c8e-9f10-2b3c4d5e6f70");
+        assert.equal(env.VERIFY_DEFENDER, "true");
+        assert.equal(verifyScriptEnv(parse({}), { stack: "s", resourceGroupName: "r", clusterName: "c", adminGroupObjectId: "g" }).VERIFY_LOADTEST_JOB, "");
+        assert.equal(envFileText({ B: "it's", A: "x y" }), "A='x y'\nB='it'\\''s'\n");
+    });
+
+    it("stack files: staging runs the load test with remote write, production does not load-test", async () => {
+        const s = await render("staging");
+        const p = await render("production");
+        assert.equal(s.config.verification.loadTest.enabled, true);
+        assert.equal(s.config.verification.loadTest.appNamespace, "staging");
+        assert.match(s.config.verification.loadTest.prometheusRemoteWriteUrl ?? "", /^http:\/\/kube-prometheus-stack-prometheus\.monitoring\.svc\.cluster\.local:9090\/api\/v1\/write$/);
+        assert.equal(p.config.verification.loadTest.enabled, false);
+        assert.equal(p.config.verification.loadTest.appNamespace, "production");
+        for (const r of [s, p]) {
+            assert.equal(r.config.verification.defenderForContainers, true);
+            assert.equal(r.config.verification.reportDashboard, true);
+            assert.ok(r.config.verification.checks.readerGroupObjectId);
+        }
+    });
+
+    it("the offline render writes verify.env from the verifyEnv output", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-verify-env-"));
+        const files = writeVerifyEnv(await render("staging"), dir);
+        assert.deepEqual(files, [path.join(dir, "verify.env")]);
+        const text = fs.readFileSync(files[0], "utf8");
+        for (const line of ["VERIFY_STACK='staging'", "VERIFY_CLUSTER='aks-it-ops-staging'", "VERIFY_RESOURCE_GROUP='rg-it-ops-staging'", "VERIFY_APP_NAMESPACE='staging'", "VERIFY_LOADTEST_JOB='k6-load-test-1'", "VERIFY_ADMIN_GROUP='3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e4b71'"]) {
+            assert.ok(text.split("\n").includes(line), line);
+        }
+    });
+});
