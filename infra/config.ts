@@ -41,7 +41,7 @@ export interface LoadOptions {
      * Offline render only: required secrets that the stack file does not hold become secret
      * placeholders instead of errors (they are rendered as `[secret]` either way).
      */
-    readonly secretPlaceholders?: boolean;
+    readonly secretPlaceholders?: boolean | ((key: string) => boolean);
     /** Receives the keys that were given placeholders. */
     readonly placeholdersOut?: string[];
 }

@@ -223,10 +223,12 @@ for (const stack of STACKS) {
             for (const x of objects) assert.equal(x.options.provider, undefined, x.name);
         });
 
-        it("exports the alert group for the catalogue", async () => {
+        it("its alert group joins the catalogue's PrometheusRule", async () => {
             const r = await render(stack);
-            const groups = r.outputs.backupAlertGroups as any[];
-            assert.deepEqual(groups.map((g) => g.name), ["mongodb-backup"]);
+            const rules = r.resources.filter((x) => x.inputs.kind === "PrometheusRule");
+            assert.equal(rules.length, 1);
+            const groups = (rules[0].inputs.spec as any).groups.filter((g: any) => g.name === "mongodb-backup");
+            assert.equal(groups.length, 1);
             assert.deepEqual(groups[0].rules.map((x: any) => x.alert), ["BackupJobFailed", "BackupTooOld", "RestoreDrillFailed"]);
         });
     });

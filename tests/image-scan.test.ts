@@ -40,11 +40,11 @@ describe("image scan", () => {
         assert.match(bad.stderr, /usage: list-images\.ts --stack/);
     });
 
-    it("the workflow: read-only token, actions pinned by commit SHA, Trivy fails on fixable HIGH/CRITICAL", () => {
+    it("the workflow: read-only token per job, actions pinned by commit SHA, Trivy fails on fixable HIGH/CRITICAL", () => {
         const wf = YAML.parse(fs.readFileSync(WORKFLOW, "utf8"));
-        assert.deepEqual(wf.permissions, { contents: "read" });
+        assert.deepEqual(wf.permissions, {}, "no token permissions at the top");
         for (const [name, job] of Object.entries<any>(wf.jobs)) {
-            assert.equal(job.permissions, undefined, `${name} widens permissions`);
+            assert.deepEqual(job.permissions, { contents: "read" }, `${name} reads the repository, nothing else`);
             for (const step of job.steps) if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${name}: ${step.uses}`);
         }
         const trivy = wf.jobs.scan.steps.find((s: any) => String(s.uses).startsWith("aquasecurity/trivy-action@"));

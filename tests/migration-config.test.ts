@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../infra/config";
+import { placeholdersExcept } from "./fixtures/stack-config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
 import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
 import { PROJECT_DIR, synthCli } from "./helpers";
@@ -17,7 +18,7 @@ function parse(sets: string[], opts: { placeholders?: boolean; secret?: boolean;
     for (const s of sets) raw = applySet(raw, s);
     const secretKeys = new Set(raw.secretKeys);
     if (opts.secret) secretKeys.add("it-ops-infra:migration");
-    return parseStackConfig(opts.stack ?? "production", toRuntimeConfig(raw), secretKeys, { secretPlaceholders: opts.placeholders ?? false }).config.migration;
+    return parseStackConfig(opts.stack ?? "production", toRuntimeConfig(raw), secretKeys, { secretPlaceholders: opts.placeholders ?? placeholdersExcept("migration") }).config.migration;
 }
 
 function enabled(sets: string[], opts?: Parameters<typeof parse>[1]): EnabledMigrationConfig {

@@ -272,7 +272,7 @@ describe("script defaults", () => {
     it("are the config section's defaults (a key absent from the stack config means the same to both)", () => {
         let raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
         for (const s of ["migration.enabled=true", "migration.hosts=[\"a.example.com\"]", "migration.tlsSecretName=t", "migration.gateway.className=c", 'migration.oldSystem={"namespace":"o","service":"o","port":80,"deployment":"o"}']) raw = applySet(raw, s);
-        const m = parseStackConfig("staging", toRuntimeConfig(raw)).config.migration;
+        const m = parseStackConfig("staging", toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true }).config.migration;
         assert.ok(m.enabled);
         const text = ["scripts/migrate.sh", "scripts/lib/migration.sh"].map((f) => fs.readFileSync(path.join(PROJECT_DIR, f), "utf8")).join("\n");
         const expected: Record<string, unknown> = {

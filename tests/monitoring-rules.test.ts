@@ -212,7 +212,9 @@ describe("alert rules (promtool)", () => {
             assert.ok(rules.groups.length >= 3);
             const res = promtoolCheckRules(yaml(rules));
             assert.equal(res.status, 0, res.stdout + res.stderr);
-            assert.match(res.stdout, /SUCCESS: 9 rules found/);
+            const count = (rules.groups as { rules: unknown[] }[]).reduce((n, g) => n + g.rules.length, 0);
+            assert.ok(count >= 9);
+            assert.match(res.stdout, new RegExp(`SUCCESS: ${count} rules found`));
         });
     }
 

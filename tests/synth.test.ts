@@ -69,11 +69,10 @@ describe("synth writes the contract's files for both stacks", () => {
         const load = (s: string) => readJson(path.join(results[s].out, s, "resources.json"));
         const p = load("production");
         const s = load("staging");
-        assert.deepEqual(
-            p.map((x: any) => `${x.type}::${x.name}`),
-            s.map((x: any) => `${x.type}::${x.name}`),
-            "same resources in the same order",
-        );
+        // The Azure platform is the same set of resources in both stacks (other parts differ by config,
+        // e.g. the load test runs in staging only).
+        const platform = (rs: any[]) => rs.filter((x) => /^azure-native:(resources|containerservice|containerregistry|operationalinsights)/.test(x.type)).map((x) => `${x.type}::${x.name}`);
+        assert.deepEqual(platform(p), platform(s), "same platform resources in the same order");
         const pc = p.find((x: any) => x.type === "azure-native:containerservice:ManagedCluster").inputs;
         const sc = s.find((x: any) => x.type === "azure-native:containerservice:ManagedCluster").inputs;
         assert.equal(pc.sku.tier, "Standard");

@@ -60,5 +60,6 @@ export function promtoolTestRules(rulesYaml: string, testsYaml: string): SpawnSy
 
 /** `shellcheck` on files (paths); returns the result. */
 export function shellcheck(files: string[]): SpawnSyncReturns<string> {
-    return run("shellcheck", ["--shell=bash", "--severity=style", ...files]);
+    // -x: follow `source`d libraries (relative to each script) instead of flagging their variables.
+    return run("shellcheck", ["-x", "--source-path=SCRIPTDIR", "--shell=bash", "--severity=style", ...files]);
 }

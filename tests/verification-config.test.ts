@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config";
+import { placeholdersExcept, stackRaw } from "./fixtures/stack-config";
 import { ObjectReader } from "../infra/config/reader";
 import { defaultTargetUrl, envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
 import * as fs from "node:fs";
@@ -83,17 +84,13 @@ describe("verification config", () => {
     }
 
     it("is parsed into StackConfig.verification through parseStackConfig", () => {
-        const raw = {
-            "it-ops-infra:location": "japaneast",
-            "it-ops-infra:registry": JSON.stringify({ name: "itopsacr01" }),
-            "it-ops-infra:cluster": JSON.stringify({ name: "aks", kubernetesVersion: "1.33", adminGroupObjectIds: ["3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e4b71"] }),
-            "it-ops-infra:verification": JSON.stringify({ loadTest: { enabled: true, rate: 5 } }),
-        };
-        const { config } = parseStackConfig("staging", raw);
+        const raw = { ...stackRaw("staging").raw, "it-ops-infra:verification": JSON.stringify({ loadTest: { enabled: true, rate: 5 } }) };
+        const opts = { secretPlaceholders: placeholdersExcept("verification") };
+        const { config } = parseStackConfig("staging", raw, new Set(), opts);
         assert.equal(config.verification.loadTest.enabled, true);
         assert.equal(config.verification.loadTest.rate, 5);
         assert.ok(Object.isFrozen(config.verification.loadTest));
-        assert.throws(() => parseStackConfig("staging", { ...raw, "it-ops-infra:verification": JSON.stringify({ loadTest: { rate: -1 } }) }), /it-ops-infra:verification\.loadTest\.rate/);
+        assert.throws(() => parseStackConfig("staging", { ...raw, "it-ops-infra:verification": JSON.stringify({ loadTest: { rate: -1 } }) }, new Set(), opts), /it-ops-infra:verification\.loadTest\.rate/);
     });
 
     it("verifyScriptEnv maps the config to the script's variables; envFileText quotes them for the shell", () => {

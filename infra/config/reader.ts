@@ -53,9 +53,13 @@ export const SECURE_PLACEHOLDER = "[secure]";
 /** Shared by all readers of one configuration. */
 export interface ReaderContext {
     /** Offline render only: a missing required secret becomes a placeholder secret. */
-    readonly secretPlaceholders: boolean;
+    readonly secretPlaceholders: boolean | ((key: string) => boolean);
     /** The keys that were given placeholders. */
     readonly placeholders: string[];
+}
+
+function placeholdersAllowed(ctx: ReaderContext, key: string): boolean {
+    return typeof ctx.secretPlaceholders === "function" ? ctx.secretPlaceholders(key) : ctx.secretPlaceholders;
 }
 
 interface Constraint {
@@ -94,13 +98,13 @@ export class ObjectReader {
     secretString(field: string, opts?: { optional?: boolean; pattern?: RegExp; patternText?: string }): pulumi.Output<string> | undefined {
         if (!this.has(field)) {
             if (opts?.optional) return undefined;
-            if (this.ctx.secretPlaceholders) {
+            if (placeholdersAllowed(this.ctx, this.key(field))) {
                 this.ctx.placeholders.push(this.key(field));
                 return pulumi.secret(`placeholder-for-${this.key(field)}`);
             }
             throw this.fail(field, `is required: set it with \`pulumi config set --secret --path '${this.key(field).replace(/^[^:]*:/, "")}' <value>\``);
         }
-        if (this.ctx.secretPlaceholders && this.secret && this.rawValue(field) === SECURE_PLACEHOLDER) {
+        if (placeholdersAllowed(this.ctx, this.key(field)) && this.secret && this.rawValue(field) === SECURE_PLACEHOLDER) {
             // A `secure:` value of a stack file, which the offline render cannot decrypt.
             return pulumi.secret(`placeholder-for-${this.key(field)}`);
         }
