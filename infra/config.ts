@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
+import { AppConfig, parseApp } from "./config/app";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 
 export { ConfigError } from "./config/reader";
@@ -22,6 +23,8 @@ export const PROJECT = "it-ops-infra";
 export interface StackConfig extends PlatformConfig {
     /** The stack name (`staging`, `production`). */
     readonly stack: string;
+    /** The IT-Ops system workload (`it-ops-infra:app`). */
+    readonly app: AppConfig;
 }
 
 export interface LoadOptions {
@@ -63,7 +66,8 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const config: StackConfig = { stack, ...platform };
+    const app = parseApp(root.object("app", { required: true }));
+    const config: StackConfig = { stack, ...platform, app };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

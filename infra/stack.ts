@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { AksCluster, ContainerRegistry } from "../components";
+import { AksCluster, ContainerRegistry, ItOpsApp } from "../components";
 import { PROJECT, StackConfig } from "./config";
 
 /** Tags on every Azure resource. */
@@ -58,6 +58,33 @@ export function deployStack(cfg: StackConfig) {
         tags,
     });
 
+    const a = cfg.app;
+    const app = new ItOpsApp(
+        "itops-app",
+        {
+            namespace: a.namespace,
+            appName: a.name,
+            registryLoginServer: registry.loginServer,
+            frontend: a.frontend,
+            backend: a.backend,
+            replicas: a.replicas,
+            maxReplicas: a.maxReplicas,
+            cpuTargetPercent: a.cpuTargetPercent,
+            httpPort: a.ports.http,
+            apiPort: a.ports.api,
+            metricsPort: a.ports.metrics,
+            split: a.split,
+            zoneSpread: a.zoneSpread,
+            runAsUser: a.runAsUser,
+            ingressNamespaces: a.ingressNamespaces,
+            monitoringNamespace: a.monitoringNamespace,
+            databaseCidrs: a.database.cidrs,
+            databasePort: a.database.port,
+            databaseUri: a.database.uri,
+        },
+        { provider: cluster.provider },
+    );
+
     return {
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
@@ -65,5 +92,12 @@ export function deployStack(cfg: StackConfig) {
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         registryLoginServer: registry.loginServer,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
+        appNamespace: app.namespace,
+        appServiceName: app.service.metadata.name,
+        appServiceHost: pulumi.interpolate`${app.service.metadata.name}.${app.namespace}.svc.cluster.local`,
+        appHttpPort: app.httpPort,
+        appMetricsPort: app.metricsPort,
+        appDeployments: app.deployments.map((d) => d.metadata.name),
+        appImages: app.images,
     };
 }
