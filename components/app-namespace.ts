@@ -109,6 +109,18 @@ export function networkPolicySpecs(rules: TrafficRules): { name: string; spec: k
     return policies;
 }
 
+/** Validates traffic rules; `prefix` is how the caller's args name them (`traffic.` or ``). */
+export function validateTraffic(v: ArgsValidator, t: TrafficRules, prefix: string): void {
+    v.matches(`${prefix}appName`, t.appName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    v.nonEmpty(`${prefix}ingressNamespaces`, t.ingressNamespaces);
+    for (const n of t.ingressNamespaces) v.matches(`${prefix}ingressNamespaces`, n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    v.matches(`${prefix}monitoringNamespace`, t.monitoringNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    v.nonEmpty(`${prefix}databaseCidrs`, t.databaseCidrs);
+    for (const c of t.databaseCidrs) v.matches(`${prefix}databaseCidrs`, c, /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "IPv4 CIDRs such as 10.20.0.0/24");
+    v.integer(`${prefix}databasePort`, t.databasePort, 1, 65535);
+    if (t.splitApiPort !== undefined) v.integer(`${prefix}splitApiPort`, t.splitApiPort, 1, 65535);
+}
+
 export interface AppNamespaceArgs {
     /** Namespace name (DNS-1123 label). */
     readonly namespace: string;
@@ -131,14 +143,7 @@ export class AppNamespace extends pulumi.ComponentResource {
         super("itops:app:AppNamespace", name, {}, opts);
         const v = new ArgsValidator(`AppNamespace ${name}`);
         v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("traffic.appName", args.traffic.appName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.nonEmpty("traffic.ingressNamespaces", args.traffic.ingressNamespaces);
-        for (const n of args.traffic.ingressNamespaces) v.matches("traffic.ingressNamespaces", n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("traffic.monitoringNamespace", args.traffic.monitoringNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.nonEmpty("traffic.databaseCidrs", args.traffic.databaseCidrs);
-        for (const c of args.traffic.databaseCidrs) v.matches("traffic.databaseCidrs", c, /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "IPv4 CIDRs such as 10.20.0.0/24");
-        v.integer("traffic.databasePort", args.traffic.databasePort, 1, 65535);
-        if (args.traffic.splitApiPort !== undefined) v.integer("traffic.splitApiPort", args.traffic.splitApiPort, 1, 65535);
+        validateTraffic(v, args.traffic, "traffic.");
 
         this.namespaceResource = new k8s.core.v1.Namespace(
             name,

@@ -33,10 +33,16 @@ export const DIGEST_TEXT = "an image digest sha256:<64 lower-case hex digits>";
 /** Tags that float and so never pin what runs. */
 export const FLOATING_TAGS = ["latest"] as const;
 
+/** Whether the first component of a repository path is a registry host (`evil.io/x`, `localhost/x`). */
+function looksLikeHost(repository: string): boolean {
+    const parts = repository.split("/");
+    return parts.length > 1 && (parts[0].includes(".") || parts[0] === "localhost");
+}
+
 /** What is wrong with an image reference, per field; empty when it is fine. */
 export function imageRefProblems(ref: ImageRef): { field: "repository" | "tag" | "digest"; message: string; value: unknown }[] {
     const out: { field: "repository" | "tag" | "digest"; message: string; value: unknown }[] = [];
-    if (typeof ref.repository !== "string" || !REPOSITORY.test(ref.repository) || ref.repository.length > 255) {
+    if (typeof ref.repository !== "string" || !REPOSITORY.test(ref.repository) || ref.repository.length > 255 || looksLikeHost(ref.repository)) {
         out.push({ field: "repository", message: `must be ${REPOSITORY_TEXT}`, value: ref.repository });
     }
     if (ref.tag === undefined && ref.digest === undefined) {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { AppNamespace } from "./app-namespace";
+import { AppNamespace, TrafficRules, validateTraffic } from "./app-namespace";
 import {
     appContainer,
     AppContainerSpec,
@@ -111,6 +111,72 @@ export interface ItOpsAppArgs {
     readonly labels?: Record<string, string>;
 }
 
+/** The args with every default resolved, validated. */
+export interface ResolvedItOpsApp {
+    readonly namespace: string;
+    readonly appName: string;
+    readonly replicas: number;
+    readonly maxReplicas: number;
+    readonly cpuTarget: number;
+    readonly ports: ContainerPorts;
+    readonly uid: number;
+    readonly zoneSpread: SpreadMode;
+    readonly split: boolean;
+    readonly common: Record<string, string>;
+    readonly frontendSelector: Record<string, string>;
+    readonly backendSelector: Record<string, string>;
+    readonly traffic: TrafficRules;
+}
+
+/**
+ * Validates {@link ItOpsAppArgs} and resolves their defaults, before any resource exists.
+ * Throws an {@link ArgumentError} naming the field, the bad value and what is allowed.
+ */
+export function resolveItOpsAppArgs(name: string, args: ItOpsAppArgs): ResolvedItOpsApp {
+    const v = new ArgsValidator(`ItOpsApp ${name}`);
+    const namespace = v.matches("namespace", args.namespace ?? "production", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    const appName = v.matches("appName", args.appName ?? "it-ops-system", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    if (appName.length > 50) throw v.fail("appName", "at most 50 characters (suffixes such as -backend are appended)", appName);
+    const replicas = v.integer("replicas", args.replicas ?? 3, 1, 100);
+    const maxReplicas = v.integer("maxReplicas", args.maxReplicas ?? replicas * 3, replicas, 1000);
+    const cpuTarget = v.integer("cpuTargetPercent", args.cpuTargetPercent ?? 70, 10, 100);
+    const ports: ContainerPorts = {
+        http: v.integer("httpPort", args.httpPort ?? 8080, 1024, 65535),
+        api: v.integer("apiPort", args.apiPort ?? 3000, 1024, 65535),
+        metrics: v.integer("metricsPort", args.metricsPort ?? 9090, 1024, 65535),
+    };
+    if (new Set([ports.http, ports.api, ports.metrics]).size !== 3) throw v.fail("httpPort/apiPort/metricsPort", "three different ports", ports);
+    const uid = v.integer("runAsUser", args.runAsUser ?? 10001, 1, 2147483647);
+    const zoneSpread = v.oneOf("zoneSpread", args.zoneSpread ?? "DoNotSchedule", SPREAD_MODES);
+    const split = args.split ?? false;
+    for (const role of ["frontend", "backend"] as const) {
+        const spec = args[role];
+        const problem = imageRefProblems(spec.image)[0];
+        if (problem) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.image.${problem.field}`, `${problem.message}, got ${JSON.stringify(problem.value) ?? "nothing"}`);
+        const r = resourceProblems(spec.resources)[0];
+        if (r) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.resources.${r.field}`, `${r.message}, got ${JSON.stringify(r.value)}`);
+        for (const k of ["readiness", "liveness", "startup"] as const) v.matches(`${role}.probes.${k}`, spec.probes[k], HTTP_PATH, "an HTTP path starting with /");
+        for (const p of spec.writablePaths) v.matches(`${role}.writablePaths`, p, ABSOLUTE_PATH, "absolute paths such as /tmp");
+    }
+    const common: Record<string, string> = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? {}) };
+    const frontendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "frontend" } : { app: appName };
+    const backendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "backend" } : { app: appName };
+
+    const traffic: TrafficRules = {
+        appName,
+        frontendSelector,
+        backendSelector,
+        splitApiPort: split ? ports.api : undefined,
+        ingressNamespaces: args.ingressNamespaces ?? ["app-routing-system"],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        databaseCidrs: args.databaseCidrs,
+        databasePort: args.databasePort,
+    };
+    validateTraffic(v, traffic, "");
+
+    return { namespace, appName, replicas, maxReplicas, cpuTarget, ports, uid, zoneSpread, split, common, frontendSelector, backendSelector, traffic };
+}
+
 /**
  * The IT-Ops system workload: namespace (restricted Pod Security, default-deny network), a
  * ServiceAccount without token, the database Secret, one Deployment with the frontend and backend
@@ -134,56 +200,15 @@ export class ItOpsApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: ItOpsAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:app:ItOpsApp", name, {}, opts);
-        const v = new ArgsValidator(`ItOpsApp ${name}`);
-        const namespace = v.matches("namespace", args.namespace ?? "production", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const appName = v.matches("appName", args.appName ?? "it-ops-system", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        if (appName.length > 50) throw v.fail("appName", "at most 50 characters (suffixes such as -backend are appended)", appName);
-        const replicas = v.integer("replicas", args.replicas ?? 3, 1, 100);
-        const maxReplicas = v.integer("maxReplicas", args.maxReplicas ?? replicas * 3, replicas, 1000);
-        const cpuTarget = v.integer("cpuTargetPercent", args.cpuTargetPercent ?? 70, 10, 100);
-        const ports: ContainerPorts = {
-            http: v.integer("httpPort", args.httpPort ?? 8080, 1024, 65535),
-            api: v.integer("apiPort", args.apiPort ?? 3000, 1024, 65535),
-            metrics: v.integer("metricsPort", args.metricsPort ?? 9090, 1024, 65535),
-        };
-        if (new Set([ports.http, ports.api, ports.metrics]).size !== 3) throw v.fail("httpPort/apiPort/metricsPort", "three different ports", ports);
-        const uid = v.integer("runAsUser", args.runAsUser ?? 10001, 1, 2147483647);
-        const zoneSpread = v.oneOf("zoneSpread", args.zoneSpread ?? "DoNotSchedule", SPREAD_MODES);
-        const split = args.split ?? false;
-        for (const role of ["frontend", "backend"] as const) {
-            const spec = args[role];
-            const problem = imageRefProblems(spec.image)[0];
-            if (problem) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.image.${problem.field}`, `${problem.message}, got ${JSON.stringify(problem.value) ?? "nothing"}`);
-            const r = resourceProblems(spec.resources)[0];
-            if (r) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.resources.${r.field}`, `${r.message}, got ${JSON.stringify(r.value)}`);
-            for (const k of ["readiness", "liveness", "startup"] as const) v.matches(`${role}.probes.${k}`, spec.probes[k], HTTP_PATH, "an HTTP path starting with /");
-            for (const p of spec.writablePaths) v.matches(`${role}.writablePaths`, p, ABSOLUTE_PATH, "absolute paths such as /tmp");
-        }
-        const common = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? {}) };
+        const { namespace, appName, replicas, maxReplicas, cpuTarget, ports, uid, zoneSpread, split, common, frontendSelector, backendSelector, traffic } = resolveItOpsAppArgs(
+            name,
+            args,
+        );
         this.labels = { app: appName };
         this.httpPort = ports.http;
         this.metricsPort = ports.metrics;
-        const frontendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "frontend" } : { app: appName };
-        const backendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "backend" } : { app: appName };
 
-        const ns = new AppNamespace(
-            `${name}-ns`,
-            {
-                namespace,
-                labels: common,
-                traffic: {
-                    appName,
-                    frontendSelector,
-                    backendSelector,
-                    splitApiPort: split ? ports.api : undefined,
-                    ingressNamespaces: args.ingressNamespaces ?? ["app-routing-system"],
-                    monitoringNamespace: args.monitoringNamespace ?? "monitoring",
-                    databaseCidrs: args.databaseCidrs,
-                    databasePort: args.databasePort,
-                },
-            },
-            { parent: this },
-        );
+        const ns = new AppNamespace(`${name}-ns`, { namespace, labels: common, traffic }, { parent: this });
         this.namespace = ns.namespace;
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(

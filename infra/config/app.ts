@@ -95,7 +95,9 @@ function parseContainer(r: ObjectReader, role: "frontend" | "backend"): AppConta
     const res = r.object("resources");
     const q = (kind: "requests" | "limits") => {
         const o = res.object(kind);
-        const v = { cpu: o.string("cpu", { default: d.resources[kind].cpu }), memory: o.string("memory", { default: d.resources[kind].memory }) };
+        // A bare number of cores (`cpu: 2` in YAML) is a valid quantity too.
+        const cpu = typeof o.rawValue("cpu") === "number" ? String(o.rawValue("cpu")) : o.string("cpu", { default: d.resources[kind].cpu });
+        const v = { cpu, memory: o.string("memory", { default: d.resources[kind].memory }) };
         o.done();
         return v;
     };
