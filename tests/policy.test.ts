@@ -241,3 +241,18 @@ describe("the pack", () => {
         assert.deepEqual(policyConfigFor({ stack: "staging" })["images-from-stack-registry"], { registries: [] });
     });
 });
+
+describe("the pack's files", () => {
+    it("PulumiPolicy.yaml (nodejs) and a package.json whose dependencies the repository root installs at the same versions", () => {
+        const fs = require("node:fs") as typeof import("node:fs");
+        const path = require("node:path") as typeof import("node:path");
+        const root = path.resolve(__dirname, "..");
+        assert.match(fs.readFileSync(path.join(root, "policy", "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
+        const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
+        assert.equal(pkg.main, "index.ts");
+        for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+            const installed = JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version;
+            assert.equal(installed, version, `${name}: policy/package.json pins ${version}, the root installs ${installed}`);
+        }
+    });
+});
