@@ -251,7 +251,7 @@ describe("the pack's files", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
         assert.equal(pkg.main, "index.ts");
         for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
-            const installed = JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version;
+            const installed = String(JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version).replace(/^v/, "");
             assert.equal(installed, version, `${name}: policy/package.json pins ${version}, the root installs ${installed}`);
         }
     });
