@@ -271,8 +271,9 @@ export class ItOpsApp extends pulumi.ComponentResource {
                         },
                     },
                 },
-                // The Deployment's replica count belongs to the HPA once it runs.
-                { parent: this, dependsOn: [secret], ignoreChanges: ["spec.replicas"] },
+                // Pods start only once their Secret exists and the namespace's NetworkPolicies are in
+                // place (never a moment without default-deny); the replica count belongs to the HPA.
+                { parent: this, dependsOn: [secret, ns], ignoreChanges: ["spec.replicas"] },
             );
         };
         const parts: { resourceName: string; deploymentName: string; roles: ContainerRole[]; selector: Record<string, string> }[] = split

@@ -16,10 +16,10 @@ function psaCheck(objects: unknown[]): { status: number | null; stdout: string; 
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-for (const stack of ["staging", "production"]) {
-    describe(`Pod Security restricted (upstream evaluator): ${stack}`, () => {
+for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]]] as [string, string[]][]) {
+    describe(`Pod Security restricted (upstream evaluator): ${stack} ${sets.join(" ")}`, () => {
         it("every pod-bearing object passes", async () => {
-            const r = await render(stack);
+            const r = await render(stack, sets);
             const objects = r.resources.filter((x) => isManifest(x) && !isPatch(x) && POD_KINDS.includes(String(x.inputs.kind))).map((x) => x.inputs);
             assert.ok(objects.some((o: any) => o.kind === "Deployment" && o.metadata.name === "it-ops-system"));
             const res = psaCheck(objects);

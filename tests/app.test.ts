@@ -9,9 +9,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppContainerSpec, ItOpsApp, ItOpsAppArgs, resolveItOpsAppArgs } from "../components";
 import { ArgumentError } from "../components/validation";
 import { isManifest } from "../infra/render/write";
+import { RenderedResource } from "../infra/render/render";
 import { manifests, one, record, render } from "./helpers";
 
 const NS_TYPE = "kubernetes:core/v1:Namespace";
+
+/** Kubernetes objects of a kind that ItOpsApp (and its children) created; other parts' objects are not counted. */
+function appManifests(r: { resources: RenderedResource[] }, kind: string, name?: string): Record<string, any>[] {
+    const app = r.resources.find((x) => x.type === "itops:app:ItOpsApp");
+    assert.ok(app, "the render has an ItOpsApp");
+    const byUrn = new Map(r.resources.map((x) => [x.urn, x]));
+    const underApp = (x: { parent?: string } | undefined): boolean => !!x?.parent && (x.parent === app.urn || underApp(byUrn.get(x.parent)));
+    return r.resources
+        .filter((x) => isManifest(x) && !x.type.endsWith("Patch") && underApp(x) && x.inputs.kind === kind)
+        .map((x) => x.inputs as Record<string, any>)
+        .filter((m) => name === undefined || m.metadata?.name === name);
+}
+
 
 const RESTRICTED_CONTAINER = {
     runAsNonRoot: true,
@@ -54,7 +68,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
     describe(`app render: ${stack}`, () => {
         it(`one Deployment it-ops-system in ${stack} with ${replicas} replicas, on the user pool, rolling without going below the PDB`, async () => {
             const r = await render(stack);
-            const deps = manifests(r, "Deployment");
+            const deps = appManifests(r, "Deployment");
             assert.equal(deps.length, 1);
             const d = deps[0];
             assert.equal(d.metadata.name, "it-ops-system");
@@ -76,7 +90,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("every container: restricted security context exactly, pinned image from the stack registry, probes, requests and limits", async () => {
             const r = await render(stack);
-            const pod = manifests(r, "Deployment", "it-ops-system")[0].spec.template.spec;
+            const pod = appManifests(r, "Deployment", "it-ops-system")[0].spec.template.spec;
             assert.deepEqual(restrictedProfileViolations(pod), []);
             const registry = `itops${stack}acr.azurecr.io`;
             for (const c of pod.containers) {
@@ -102,7 +116,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("topology spread across zones (maxSkew 1) and hosts", async () => {
             const r = await render(stack);
-            const spread = manifests(r, "Deployment", "it-ops-system")[0].spec.template.spec.topologySpreadConstraints;
+            const spread = appManifests(r, "Deployment", "it-ops-system")[0].spec.template.spec.topologySpreadConstraints;
             const common = { maxSkew: 1, labelSelector: { matchLabels: { app: "it-ops-system" } }, matchLabelKeys: ["pod-template-hash"], nodeTaintsPolicy: "Honor" };
             assert.deepEqual(spread, [
                 { ...common, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: stack === "production" ? "DoNotSchedule" : "ScheduleAnyway" },
@@ -112,14 +126,14 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("the database URI reaches the backend only as a secretKeyRef; the Secret holds it redacted", async () => {
             const r = await render(stack);
-            const [fe, be] = manifests(r, "Deployment", "it-ops-system")[0].spec.template.spec.containers;
+            const [fe, be] = appManifests(r, "Deployment", "it-ops-system")[0].spec.template.spec.containers;
             assert.deepEqual(
                 be.env.find((e: any) => e.name === "DATABASE_URI"),
                 { name: "DATABASE_URI", valueFrom: { secretKeyRef: { name: "it-ops-system-database", key: "database-uri" } } },
             );
             assert.ok(be.env.every((e: any) => e.name !== "DATABASE_URI" || e.value === undefined));
             assert.equal(fe.env.find((e: any) => e.name === "DATABASE_URI"), undefined);
-            const s = manifests(r, "Secret", "it-ops-system-database")[0];
+            const s = appManifests(r, "Secret", "it-ops-system-database")[0];
             assert.equal(s.metadata.namespace, stack);
             assert.equal(s.stringData, "[secret]");
             const text = JSON.stringify(r.resources.filter(isManifest).map((x) => x.inputs));
@@ -129,7 +143,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("Service it-ops-system: label app, named ports http and metrics, ClusterIP", async () => {
             const r = await render(stack);
-            const svcs = manifests(r, "Service");
+            const svcs = appManifests(r, "Service");
             assert.equal(svcs.length, 1);
             const s = svcs[0];
             assert.equal(s.metadata.name, "it-ops-system");
@@ -147,11 +161,11 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("PDB maxUnavailable 1 with AlwaysAllow; HPA min = replicas, max and CPU target from config, explicit behaviour", async () => {
             const r = await render(stack);
-            const pdb = manifests(r, "PodDisruptionBudget");
+            const pdb = appManifests(r, "PodDisruptionBudget");
             assert.equal(pdb.length, 1);
             assert.deepEqual(pdb[0].metadata.name, "it-ops-system");
             assert.deepEqual(pdb[0].spec, { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: { app: "it-ops-system" } } });
-            const hpa = manifests(r, "HorizontalPodAutoscaler");
+            const hpa = appManifests(r, "HorizontalPodAutoscaler");
             assert.equal(hpa.length, 1);
             assert.equal(hpa[0].apiVersion, "autoscaling/v2");
             assert.deepEqual(hpa[0].spec, {
@@ -175,7 +189,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("namespace with Pod Security restricted (enforce, audit, warn)", async () => {
             const r = await render(stack);
-            const ns = manifests(r, "Namespace");
+            const ns = appManifests(r, "Namespace");
             assert.equal(ns.length, 1);
             assert.equal(ns[0].metadata.name, stack);
             for (const mode of ["enforce", "audit", "warn"]) {
@@ -186,7 +200,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("NetworkPolicies: default deny in and out, then exactly DNS, http from ingress, metrics from monitoring, database egress", async () => {
             const r = await render(stack);
-            const byName: Record<string, any> = Object.fromEntries(manifests(r, "NetworkPolicy").map((p) => [p.metadata.name, p]));
+            const byName: Record<string, any> = Object.fromEntries(appManifests(r, "NetworkPolicy").map((p) => [p.metadata.name, p]));
             assert.deepEqual(Object.keys(byName).sort(), [
                 "allow-dns-egress",
                 "default-deny",
@@ -229,11 +243,19 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
 
         it("every Kubernetes object has an explicit name and namespace and goes through the cluster's provider", async () => {
             const r = await render(stack);
-            const k8sObjects = r.resources.filter(isManifest);
-            assert.ok(k8sObjects.length >= 12);
-            const provider = r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
             const app = r.resources.find((x) => x.type === "itops:app:ItOpsApp")!;
-            assert.equal(app.options.provider ?? provider.urn, provider.urn);
+            const byUrn = new Map(r.resources.map((x) => [x.urn, x]));
+            const underApp = (x: { parent?: string }): boolean => !!x.parent && (x.parent === app.urn || underApp(byUrn.get(x.parent) ?? {}));
+            const k8sObjects = r.resources.filter((x) => isManifest(x) && underApp(x));
+            assert.equal(k8sObjects.length, 12, "Namespace, 5 NetworkPolicies, ServiceAccount, Secret, Deployment, PDB, HPA, Service");
+            const provider = r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
+            assert.equal(app.options.provider, provider.urn, "ItOpsApp gets the cluster's Kubernetes provider");
+            const dep = one(r, "kubernetes:apps/v1:Deployment");
+            assert.deepEqual(dep.options.dependsOn, [
+                r.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!.urn,
+                r.resources.find((x) => x.type === "itops:app:AppNamespace")!.urn,
+            ]);
+            for (const o of k8sObjects) assert.equal(o.options.provider, undefined, `${o.urn} inherits the provider from ItOpsApp`);
             for (const o of k8sObjects) {
                 const m = o.inputs.metadata as any;
                 assert.ok(m?.name, `${o.urn} has metadata.name`);

@@ -64,6 +64,14 @@ for (const stack of ["staging", "production"]) {
     });
 }
 
+describe("policy pack over the production render with app.split=true", () => {
+    it("finds zero violations (two Deployments, each with PDB and spread)", async () => {
+        const r = await render("production", ["app.split=true"]);
+        assert.equal(r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment").length, 2);
+        assert.deepEqual(runPack(r), []);
+    });
+});
+
 describe("policy pack over a render with a floating image", () => {
     it("reports the latest tag (the config guard is bypassed by editing the rendered Deployment)", async () => {
         const r = await render("production");

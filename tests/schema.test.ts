@@ -14,11 +14,11 @@ import { loadSchemaValidator } from "../infra/render/schema";
 import { isManifest, isPatch, manifestFileName, writeRendering } from "../infra/render/write";
 import { render } from "./helpers";
 
-for (const stack of ["staging", "production"]) {
-    describe(`schema validation: ${stack}`, () => {
+for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]]] as [string, string[]][]) {
+    describe(`schema validation: ${stack} ${sets.join(" ")}`, () => {
         it("every rendered Kubernetes object validates against its schema", async () => {
             const v = await loadSchemaValidator();
-            const r = await render(stack);
+            const r = await render(stack, sets);
             const objects = r.resources.filter(isManifest);
             assert.ok(objects.length >= 12, `${objects.length} objects`);
             const failures = objects
@@ -31,7 +31,7 @@ for (const stack of ["staging", "production"]) {
 
         it("every YAML file the synth writes under manifests/ validates too", async () => {
             const v = await loadSchemaValidator();
-            const r = await render(stack);
+            const r = await render(stack, sets);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-schema-"));
             writeRendering(r, dir);
             const files = fs.readdirSync(path.join(dir, stack, "manifests"));
