@@ -392,7 +392,8 @@ export interface StackFacts {
 export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
     return {
         [imagesFromStackRegistry.name]: { registries: facts.registryName ? [`${facts.registryName.toLowerCase()}.azurecr.io`] : [] },
-        [productionHighAvailability.name]: { production: facts.stack === "production", minReplicas: 2 },
+        // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
+        [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },
     };
 }

@@ -1,6 +1,6 @@
 /**
- * The policy pack as the Pulumi engine runs it: `policy/index.ts` started as a process (it prints
- * its gRPC port), then the engine's Analyzer calls — GetAnalyzerInfo (policies and the
+ * The policy pack as the Pulumi engine runs it: `policy/` started by the SDK's run-policy-pack (it
+ * prints its gRPC port), then the engine's Analyzer calls — GetAnalyzerInfo (policies and the
  * per-stack config derived from the stack's config), Configure and Analyze — over gRPC.
  */
 import { after, before, describe, it } from "node:test";
@@ -26,7 +26,10 @@ describe("policy pack served over gRPC (as `pulumi preview --policy-pack policy`
     let info: analyzer.AnalyzerInfo;
 
     before(async () => {
-        proc = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+        // Exactly how the engine's Node.js language host starts a policy pack: the SDK's
+        // run-policy-pack (TypeScript through its ts-node, type-checked) in the pack's folder.
+        const runner = path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
+        proc = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
             cwd: path.join(PROJECT_DIR, "policy"),
             env: {
                 ...process.env,
@@ -49,7 +52,7 @@ describe("policy pack served over gRPC (as `pulumi preview --policy-pack policy`
                 if (m) resolve(Number(m[1]));
             });
             proc.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${stderr}`)));
-            setTimeout(() => reject(new Error(`no port printed: ${out} ${stderr}`)), 60_000);
+            setTimeout(() => reject(new Error(`no port printed: ${out} ${stderr}`)), 240_000);
         });
         client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());

@@ -239,6 +239,7 @@ describe("the pack", () => {
         });
         assert.deepEqual(policyConfigFor({ stack: "staging" })["production-high-availability"], { production: false, minReplicas: 2 });
         assert.deepEqual(policyConfigFor({ stack: "staging" })["images-from-stack-registry"], { registries: [] });
+        assert.deepEqual(policyConfigFor({ stack: "" })["production-high-availability"], { production: true, minReplicas: 2 }, "unknown stack: fail closed");
     });
 });
 
