@@ -82,7 +82,8 @@ export function deployStack(cfg: StackConfig) {
             databasePort: a.database.port,
             databaseUri: a.database.uri,
         },
-        { provider: cluster.provider },
+        // After the whole cluster component, so the kubelet's AcrPull grant exists before pods pull.
+        { provider: cluster.provider, dependsOn: [cluster] },
     );
 
     return {
