@@ -14,6 +14,7 @@ import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
 import { BackupConfig, parseBackup } from "./config/backup";
 import { MigrationConfig, parseMigration } from "./config/migration";
 import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
+import { AppConfig, parseApp } from "./config/app";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 import { parseVerification, VerificationConfig } from "./config/verification";
 
@@ -34,6 +35,8 @@ export interface StackConfig extends PlatformConfig {
     readonly monitoring: MonitoringConfig;
     /** Staging verification suite: load test, report dashboard, Defender, verify-staging.sh settings. */
     readonly verification: VerificationConfig;
+    /** The IT-Ops system workload (`it-ops-infra:app`). */
+    readonly app: AppConfig;
 }
 
 export interface LoadOptions {
@@ -79,7 +82,8 @@ export function parseStackConfig(
     const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
     const verification = parseVerification(root.object("verification"), stack);
-    const config: StackConfig = { stack, ...platform, monitoring, backup, migration, verification };
+    const app = parseApp(root.object("app", { required: true }));
+    const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }

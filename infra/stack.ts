@@ -1,6 +1,9 @@
 /**
  * The per-stack composition: turns the typed stack configuration into components.
  * Staging and production run the same code; they differ only through their stack files.
+ *
+ * Order: Azure platform → workload → monitoring (scrapes the workload, carries every part's
+ * alerts) → backups → migration (routes to the workload's Service) → verification.
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,42 +11,64 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import {
     AksCluster,
-    backupAlertGroup,
-    BackupStorage,
-    ContainerRegistry,
-    MongoBackup,
-    STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
-    WorkloadIdentity,
     AlertRuleGroupSpec,
     alertmanagerConfig,
     AlertRules,
     AppDashboard,
+    backupAlertGroup,
+    BackupStorage,
+    ContainerRegistry,
     defaultAlertGroups,
+    DefenderPlan,
+    ItOpsApp,
+    LoadTest,
+    MongoBackup,
     Monitoring,
     ONCALL_ROLES,
     receiverSecretKey,
-    ServiceMonitor,
-    DefenderPlan,
-    LoadTest,
     ReportDashboard,
+    ServiceMonitor,
+    STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+    WorkloadIdentity,
 } from "../components";
 import { PROJECT, StackConfig } from "./config";
 import { verifyScriptEnv } from "./config/verification";
+import { deployMigration, newSystemReplicas } from "./migration";
 
 /** Tags on every Azure resource. */
 export function stackTags(cfg: StackConfig): Record<string, string> {
     return { project: PROJECT, stack: cfg.stack, "managed-by": "pulumi", ...cfg.tags };
 }
 
+/** What monitoring watches: the workload's namespace, Service labels and metrics port. */
+export interface MonitoredApp {
+    readonly namespace: string;
+    /** Labels of the app's Service (the ServiceMonitor selector). */
+    readonly selector: Readonly<Record<string, string>>;
+    /** Name of the Service port serving metrics. */
+    readonly port: string;
+    /** The `job` label of its series (the Service's `app` label, as the ServiceMonitor's jobLabel). */
+    readonly job: string;
+    readonly deployment: string;
+    /** The `service` label of its alerts. */
+    readonly service: string;
+}
+
+/** The monitored target of the workload of `cfg.app`. */
+export function monitoredApp(cfg: StackConfig, labels: Readonly<Record<string, string>>): MonitoredApp {
+    return { namespace: cfg.app.namespace, selector: labels, port: "metrics", job: cfg.app.name, deployment: cfg.app.name, service: cfg.app.name };
+}
+
 /** Creates the stack's resources and returns its outputs. */
 export function deployStack(cfg: StackConfig) {
     const tags = stackTags(cfg);
+
+    // --- Azure platform: resource group, registry, AKS (+ its Kubernetes provider).
     const resourceGroup = new resources.ResourceGroup(
         "itops",
         { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags },
         { protect: cfg.protect },
     );
-
     const registry = new ContainerRegistry("itops-registry", {
         registryName: cfg.registry.name,
         resourceGroupName: cfg.registry.resourceGroupName ?? resourceGroup.name,
@@ -53,7 +78,6 @@ export function deployStack(cfg: StackConfig) {
         protect: cfg.protect,
         tags,
     });
-
     const c = cfg.cluster;
     const cluster = new AksCluster("itops-aks", {
         clusterName: c.name,
@@ -80,8 +104,38 @@ export function deployStack(cfg: StackConfig) {
         protect: cfg.protect,
         tags,
     });
+    const k8sOpts = { provider: cluster.provider };
 
-    // MongoDB backups: immutable blob storage, workload identity, CronJobs, alerts (as data).
+    // --- The IT-Ops system (during a migration: the new system, at the migration's replica count).
+    const a = cfg.app;
+    const app = new ItOpsApp(
+        "itops-app",
+        {
+            namespace: a.namespace,
+            appName: a.name,
+            registryLoginServer: registry.loginServer,
+            frontend: a.frontend,
+            backend: a.backend,
+            replicas: newSystemReplicas(cfg.migration, a.replicas),
+            maxReplicas: a.maxReplicas,
+            cpuTargetPercent: a.cpuTargetPercent,
+            httpPort: a.ports.http,
+            apiPort: a.ports.api,
+            metricsPort: a.ports.metrics,
+            split: a.split,
+            zoneSpread: a.zoneSpread,
+            runAsUser: a.runAsUser,
+            ingressNamespaces: a.ingressNamespaces,
+            monitoringNamespace: a.monitoringNamespace,
+            databaseCidrs: a.database.cidrs,
+            databasePort: a.database.port,
+            databaseUri: a.database.uri,
+        },
+        // After the whole cluster component, so the kubelet's AcrPull grant exists before pods pull.
+        { ...k8sOpts, dependsOn: [cluster] },
+    );
+
+    // --- MongoDB backups: immutable blob storage, workload identity, CronJobs.
     const b = cfg.backup;
     const backupStorage = new BackupStorage("itops-backup-storage", {
         resourceGroupName: resourceGroup.name,
@@ -134,37 +188,48 @@ export function deployStack(cfg: StackConfig) {
             memoryLimit: b.resources.memoryLimit,
             workVolumeSize: b.workVolumeSize,
         },
-        { provider: cluster.provider },
+        k8sOpts,
     );
-    // For the shared alert catalogue (the monitoring part renders every group into its PrometheusRule).
-    const backupAlerts = backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes });
 
-    const monitoring = deployMonitoring(cfg, { provider: cluster.provider }, [backupAlerts]);
+    // --- Staged migration from the old system, routed to the workload's Service.
+    const migration = cfg.migration.enabled
+        ? deployMigration(cfg.migration, { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort }, k8sOpts)
+        : undefined;
 
-    // --- Verification suite (issue #8): load test, monthly report dashboard, Defender for Containers.
+    // --- Monitoring: scrapes the workload; the alert catalogue holds every part's rules.
+    const alertGroups: AlertRuleGroupSpec[] = [
+        backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes }),
+        ...(migration ? [migration.alertGroup] : []),
+    ];
+    const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups);
+
+    // --- Verification suite: load test against the workload, monthly report dashboard, Defender.
     const ver = cfg.verification;
-    const k8sOpts = { provider: cluster.provider };
     if (ver.loadTest.enabled) {
         const lt = ver.loadTest;
-        // Wired from config (the app Service's DNS name by default); at merge this may take the
-        // workload's Service and dependOn the app namespace, HPA and Prometheus.
-        new LoadTest("itops-load-test", {
-            namespace: lt.namespace,
-            appNamespace: lt.appNamespace,
-            targetUrl: lt.targetUrl,
-            rate: lt.rate,
-            duration: lt.duration,
-            preAllocatedVUs: lt.preAllocatedVUs,
-            maxVUs: lt.maxVUs,
-            p95Ms: lt.p95Ms,
-            maxErrorRatio: lt.maxErrorRatio,
-            hpaName: lt.scalingCheck ? lt.hpaName : undefined,
-            minScaleUp: lt.minScaleUp,
-            appPortName: lt.appPortName,
-            prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
-            runId: lt.runId,
-            image: lt.image,
-        }, k8sOpts);
+        new LoadTest(
+            "itops-load-test",
+            {
+                namespace: lt.namespace,
+                appNamespace: a.namespace,
+                targetUrl: pulumi.interpolate`http://${app.service.metadata.name}.${app.namespace}.svc.cluster.local:${app.httpPort}/`,
+                rate: lt.rate,
+                duration: lt.duration,
+                preAllocatedVUs: lt.preAllocatedVUs,
+                maxVUs: lt.maxVUs,
+                p95Ms: lt.p95Ms,
+                maxErrorRatio: lt.maxErrorRatio,
+                hpaName: lt.scalingCheck ? a.name : undefined,
+                minScaleUp: lt.minScaleUp,
+                appPortName: lt.appPortName,
+                appPodLabels: app.labels,
+                prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
+                runId: lt.runId,
+                image: lt.image,
+            },
+            // The app (namespace, Service, HPA) and Prometheus must exist before the load runs.
+            { ...k8sOpts, dependsOn: [app, monitoring] },
+        );
     }
     if (ver.reportDashboard) {
         new ReportDashboard("itops-monthly-report", { namespace: ver.dashboardNamespace, dashboard: "monthly-report" }, { ...k8sOpts, dependsOn: [monitoring] });
@@ -175,24 +240,32 @@ export function deployStack(cfg: StackConfig) {
     }
 
     return {
-        monitoringNamespace: monitoring.namespace,
-        grafanaAdminSecret: monitoring.grafanaAdminSecretName,
-        verifyEnv: verifyScriptEnv(ver, {
-            stack: cfg.stack,
-            resourceGroupName: cfg.resourceGroupName,
-            clusterName: c.name,
-            adminGroupObjectId: c.adminGroupObjectIds[0],
-        }),
         resourceGroupName: resourceGroup.name,
         clusterName: cluster.clusterName,
         clusterId: cluster.clusterId,
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         registryLoginServer: registry.loginServer,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
+        appNamespace: app.namespace,
+        appServiceName: app.service.metadata.name,
+        appServiceHost: pulumi.interpolate`${app.service.metadata.name}.${app.namespace}.svc.cluster.local`,
+        appHttpPort: app.httpPort,
+        appMetricsPort: app.metricsPort,
+        appDeployments: app.deployments.map((d) => d.metadata.name),
+        appImages: app.images,
+        monitoringNamespace: monitoring.namespace,
+        grafanaAdminSecret: monitoring.grafanaAdminSecretName,
         backupStorageAccountName: backupStorage.accountName,
         backupContainerName: backupStorage.containerName,
         backupIdentityClientId: backupIdentity.clientId,
         backupNamespace: backup.namespace,
+        migration: migration?.outputs,
+        verifyEnv: verifyScriptEnv(ver, {
+            stack: cfg.stack,
+            resourceGroupName: cfg.resourceGroupName,
+            clusterName: c.name,
+            adminGroupObjectId: c.adminGroupObjectIds[0],
+        }),
     };
 }
 
@@ -216,7 +289,7 @@ export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
  * ServiceMonitor, the alert catalogue (monitoring's default groups plus `extraAlertGroups` from
  * other parts) and the app dashboard. Every custom resource depends on the CRD chart.
  */
-export function deployMonitoring(cfg: StackConfig, k8sOpts: pulumi.ComponentResourceOptions, extraAlertGroups: readonly AlertRuleGroupSpec[] = []) {
+export function deployMonitoring(cfg: StackConfig, app: MonitoredApp, k8sOpts: pulumi.ComponentResourceOptions, extraAlertGroups: readonly AlertRuleGroupSpec[] = []) {
     const m = cfg.monitoring;
     const receiverSecrets: Record<string, pulumi.Input<string>> = {};
     for (const role of ONCALL_ROLES) {
@@ -242,17 +315,16 @@ export function deployMonitoring(cfg: StackConfig, k8sOpts: pulumi.ComponentReso
     );
     const crOpts = { ...k8sOpts, dependsOn: [monitoring.crds] };
 
-    // The app's scrape target. TODO(merge): take namespace/selector/port from the workload's outputs (#4).
-    const app = m.app;
+    // The workload's scrape target (path and interval from monitoring.app).
     new ServiceMonitor(
         "it-ops-system",
         {
             namespace: monitoring.namespace,
             selector: app.selector,
             port: app.port,
-            path: app.path,
-            interval: app.interval,
-            jobLabel: app.jobLabel,
+            path: m.app.path,
+            interval: m.app.interval,
+            jobLabel: "app",
             targetNamespaces: [app.namespace],
         },
         crOpts,

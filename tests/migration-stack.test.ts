@@ -1,28 +1,16 @@
 /**
  * Stack-level tests of the migration on the production render (issue #6 acceptance).
  *
- * DEPENDENCY: needs `deployStack` to call `deployMigration` when `cfg.migration.enabled` (wired by
- * the lead after the workload of issue #4, `ItOpsApp`, is merged; see docs/readme/migration.md).
- * Until then the suite is reported as TODO (its failures do not fail `npm test`).
- *
  * For every stage of the default steps with `dataStrategy: shared`, in both routing modes, the
  * render routes exactly `steps[stage]` % to the new system; between any two stages only route
  * weights and replica counts differ — no object is added or removed, and no field that would
  * replace an object (metadata.name/namespace, selectors, ...) changes.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, it } from "node:test";
 import { RenderedResource } from "../infra/render/render";
-import { all, manifests, PROJECT_DIR, render } from "./helpers";
+import { all, manifests, render } from "./helpers";
 
-/**
- * Until the lead wires the migration into `deployStack`, the suite runs as TODO: its failures are
- * reported but do not fail `npm test`. Once `infra/stack.ts` calls `deployMigration`, it is a normal suite.
- */
-const WIRED = /\bdeployMigration\(/.test(fs.readFileSync(path.join(PROJECT_DIR, "infra", "stack.ts"), "utf8"));
-const SUITE_OPTIONS = WIRED ? {} : { todo: "needs deployMigration wired into deployStack (after the workload of issue #4 is merged)" };
 
 const STEPS = [0, 10, 25, 50, 100];
 const MODES = ["gateway", "nginx"] as const;
@@ -77,7 +65,7 @@ function assertOnlyStageFieldsDiffer(a: { resources: RenderedResource[] }, b: { 
     }
 }
 
-describe("migration on the production stack", SUITE_OPTIONS, () => {
+describe("migration on the production stack", () => {
     for (const mode of MODES) {
         describe(`${mode} routing`, () => {
             for (let stage = 0; stage < STEPS.length; stage++) {

@@ -302,7 +302,7 @@ describe("monitoring config", () => {
         assert.deepEqual(m.oncall.businessHours, { start: "09:00", end: "18:00", weekdays: ["monday", "tuesday", "wednesday", "thursday", "friday"] });
         assert.equal(m.oncall.holidays.length, 51);
         assert.deepEqual(m.oncall.repeatIntervals, { level1: "30m", level2: "2h", level3: "24h", level4: "96h" });
-        assert.deepEqual(m.app, { namespace: "production", selector: { app: "it-ops-system" }, port: "metrics", path: "/metrics", interval: "30s", jobLabel: "app", job: "it-ops-system", deployment: "it-ops-system", service: "it-ops-system" });
+        assert.deepEqual(m.app, { path: "/metrics", interval: "30s" });
         assert.equal(m.storageClass, "managed-csi-premium");
     });
 
@@ -329,10 +329,9 @@ describe("monitoring config", () => {
         ["retention size", ["monitoring.prometheus.retentionSize=45G"], /monitoring\.prometheus\.retentionSize must be a size such as 45GB/],
         ["retention size not below the volume", ["monitoring.prometheus.retentionSize=21GB"], /monitoring\.prometheus\.retentionSize must be below 95% of storageSize \(20Gi\)/],
         ["memory quantity", ["monitoring.grafana.resources.limits.memory=1G"], /monitoring\.grafana\.resources\.limits\.memory must be a memory quantity/],
-        ["app namespace", ["monitoring.app.namespace=Production"], /monitoring\.app\.namespace must be a DNS-1123 label/],
-        ["app port", ["monitoring.app.port=http metrics"], /monitoring\.app\.port must be a Service port name/],
-        ["app selector empty", ["monitoring.app.selector={}"], /monitoring\.app\.selector must have at least one label/],
-        ["job label not in selector", ["monitoring.app.jobLabel=tier"], /monitoring\.app\.job is required when jobLabel \(tier\)/],
+        ["metrics path", ["monitoring.app.path=metrics"], /monitoring\.app\.path must be a URL path starting with \//],
+        ["scrape interval", ["monitoring.app.interval=often"], /monitoring\.app\.interval must be a duration/],
+        ["what is scraped comes from the workload, not from here", ["monitoring.app.namespace=production"], /monitoring\.app\.namespace is not a known setting/],
         ["runbook URL", ["monitoring.runbookBaseUrl=docs/runbooks"], /monitoring\.runbookBaseUrl must be an https:\/\/ URL/],
         ["Entra tenant", ["monitoring.grafana.azureAd.tenantId=contoso", "monitoring.grafana.azureAd.clientId=22222222-2222-2222-2222-222222222222", "monitoring.grafana.azureAd.rootUrl=https://g"], /monitoring\.grafana\.azureAd\.tenantId must be a UUID/],
         ["Entra root URL missing", ["monitoring.grafana.azureAd.tenantId=11111111-1111-1111-1111-111111111111", "monitoring.grafana.azureAd.clientId=22222222-2222-2222-2222-222222222222"], /monitoring\.grafana\.azureAd\.rootUrl is required/],

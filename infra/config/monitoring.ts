@@ -24,22 +24,15 @@ export interface AzureAdConfig {
     readonly rootUrl: string;
 }
 
-/** What the ServiceMonitor scrapes and the rules watch (until the workload's outputs are wired in). */
+/**
+ * How the workload is scraped. What is scraped (namespace, Service labels, metrics port, job) comes
+ * from the workload itself (`it-ops-infra:app`), so it cannot disagree with what is deployed.
+ */
 export interface MonitoredAppConfig {
-    readonly namespace: string;
-    /** Labels of the app's Service. */
-    readonly selector: Readonly<Record<string, string>>;
-    /** Name of the Service port serving metrics. */
-    readonly port: string;
+    /** Path of the metrics endpoint. */
     readonly path: string;
+    /** Scrape interval. */
     readonly interval: string;
-    /** The Service label whose value becomes the `job` label (ServiceMonitor `jobLabel`). */
-    readonly jobLabel: string;
-    /** The `job` label value (the Service's `jobLabel` label). */
-    readonly job: string;
-    readonly deployment: string;
-    /** The `service` label of the app's alerts. */
-    readonly service: string;
 }
 
 export interface MonitoringConfig {
@@ -62,8 +55,6 @@ const RETENTION_SIZE = /^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB)$/;
 const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const K8S_LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const K8S_LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
 const URL = /^https:\/\/\S+$/;
@@ -244,25 +235,10 @@ function parseAlerts(a: ObjectReader): AlertThresholds {
 }
 
 function parseApp(r: ObjectReader): MonitoredAppConfig {
-    const selector = r.stringMap("selector", { default: { app: "it-ops-system" } });
-    if (Object.keys(selector).length === 0) throw r.fail("selector", "must have at least one label", selector);
-    for (const [k, v] of Object.entries(selector)) {
-        if (!K8S_LABEL_KEY.test(k)) throw r.fail(`selector.${k}`, "must use a valid Kubernetes label key", k);
-        if (!K8S_LABEL_VALUE.test(v) || v.length > 63) throw r.fail(`selector.${k}`, "must be a valid Kubernetes label value", v);
-    }
-    const jobLabel = r.string("jobLabel", { default: "app", pattern: K8S_LABEL_KEY, patternText: "a Kubernetes label key" });
     const app: MonitoredAppConfig = {
-        namespace: r.dnsLabel("namespace", { default: "production" }),
-        selector,
-        port: r.string("port", { default: "metrics", pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a Service port name (IANA_SVC_NAME)", maxLength: 15 }),
         path: r.string("path", { default: "/metrics", pattern: /^\/\S*$/, patternText: "a URL path starting with /" }),
         interval: r.duration("interval", { default: "30s" }),
-        jobLabel,
-        job: r.string("job", { default: selector[jobLabel] ?? "it-ops-system", pattern: K8S_LABEL_VALUE, patternText: "a label value" }),
-        deployment: r.dnsSubdomain("deployment", { default: "it-ops-system" }),
-        service: r.string("service", { default: "it-ops-system", pattern: /^[a-z0-9][-a-z0-9]*$/, patternText: "a service name (lower-case letters, digits, '-')" }),
     };
-    if (!(jobLabel in selector) && !r.has("job")) throw r.fail("job", `is required when jobLabel (${jobLabel}) is not one of the selector labels`);
     r.done();
     return app;
 }

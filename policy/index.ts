@@ -1,0 +1,36 @@
+/**
+ * The it-ops-infra policy pack. Run it with the program:
+ *
+ *     pulumi preview --stack <stack> --policy-pack policy
+ *
+ * Every policy is `mandatory`. The stack-dependent settings (the stack's registry, production or
+ * not, public LoadBalancers allowed or not) come from the stack's own configuration
+ * (`it-ops-infra:registry.name`, `it-ops-infra:app.allowPublicLoadBalancer`), which the Pulumi
+ * CLI makes readable to policy packs; `--policy-pack-config <file>` can override them per policy.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyPack } from "@pulumi/policy";
+import { policyConfigFor, RESOURCE_POLICIES, STACK_POLICIES, StackFacts } from "./policies";
+
+/** Reads the facts the policy config is derived from; missing config leaves them unset. */
+function stackFacts(): StackFacts {
+    let stack = "";
+    let registryName: string | undefined;
+    let allowPublicLoadBalancer: boolean | undefined;
+    try {
+        stack = pulumi.getStack();
+        const config = new pulumi.Config("it-ops-infra");
+        registryName = config.getObject<{ name?: string }>("registry")?.name;
+        allowPublicLoadBalancer = config.getObject<{ allowPublicLoadBalancer?: boolean }>("app")?.allowPublicLoadBalancer;
+    } catch {
+        // An engine that does not pass the stack's config: the policies then fail closed
+        // (no registry is allowed) until `--policy-pack-config` supplies the values.
+    }
+    return { stack, registryName, allowPublicLoadBalancer };
+}
+
+new PolicyPack(
+    "it-ops-policy",
+    { enforcementLevel: "mandatory", policies: [...RESOURCE_POLICIES, ...STACK_POLICIES] },
+    policyConfigFor(stackFacts()),
+);

@@ -1,0 +1,93 @@
+/**
+ * Integration: every policy of the pack over the offline render of both stacks (the resources'
+ * type + inputs, as `resources.json` holds them) finds zero violations, with the per-stack policy
+ * config derived from the stack's own settings exactly as the pack's index.ts does.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { configOf, policyConfigFor, RESOURCE_POLICIES, STACK_POLICIES } from "../policy/policies";
+import { Rendering } from "../infra/render/render";
+import { render } from "./helpers";
+import { writeRendering } from "../infra/render/write";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** A resource as `resources.json` holds it. */
+interface ResourceEntry {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** Whether an entry is a real resource (not a component, the stack or a provider). */
+const isResource = (x: ResourceEntry) => !x.type.startsWith("itops:") && !x.type.startsWith("pulumi:");
+
+/** Runs the whole pack over a rendering's resources; returns `policy: message` lines. */
+export function runPack(r: Rendering, entries: readonly ResourceEntry[] = r.resources): string[] {
+    const config = policyConfigFor({ stack: r.stack, registryName: r.config.registry.name, allowPublicLoadBalancer: r.config.app.allowPublicLoadBalancer });
+    const resources = entries.filter(isResource).map((x) => ({ type: x.type, props: x.inputs, urn: x.urn, name: x.name }));
+    const out: string[] = [];
+    for (const p of RESOURCE_POLICIES) {
+        for (const x of resources) {
+            p.validateResource({ ...x, getConfig: <T extends object>() => configOf(config, p.name) as T }, (m: string) => out.push(`${p.name}: ${m}`));
+        }
+    }
+    for (const p of STACK_POLICIES) {
+        p.validateStack({ resources, getConfig: <T extends object>() => configOf(config, p.name) as T }, (m: string) => out.push(`${p.name}: ${m}`));
+    }
+    return out;
+}
+
+for (const stack of ["staging", "production"]) {
+    describe(`policy pack over the ${stack} render`, () => {
+        it("finds zero violations", async () => {
+            const r = await render(stack);
+            assert.deepEqual(runPack(r), []);
+        });
+        it("finds zero violations in the resources.json the synth writes", async () => {
+            const r = await render(stack);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-policy-"));
+            writeRendering(r, dir);
+            const entries = JSON.parse(fs.readFileSync(path.join(dir, stack, "resources.json"), "utf8")) as ResourceEntry[];
+            assert.equal(entries.filter(isResource).length, r.resources.filter(isResource).length);
+            assert.deepEqual(runPack(r, entries), []);
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+        it("really inspects the render: a Deployment, the AKS cluster and the registry are among the resources", async () => {
+            const r = await render(stack);
+            for (const t of ["kubernetes:apps/v1:Deployment", "azure-native:containerservice:ManagedCluster", "azure-native:containerregistry:Registry", "kubernetes:policy/v1:PodDisruptionBudget"]) {
+                assert.ok(r.resources.some((x) => x.type === t), t);
+            }
+        });
+    });
+}
+
+describe("policy pack over the production render with app.split=true", () => {
+    it("finds zero violations (two Deployments, each with PDB and spread)", async () => {
+        const r = await render("production", ["app.split=true"]);
+        assert.equal(r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment").length, 2);
+        assert.deepEqual(runPack(r), []);
+    });
+});
+
+describe("policy pack over a render with a floating image", () => {
+    it("reports the latest tag (the config guard is bypassed by editing the rendered Deployment)", async () => {
+        const r = await render("production");
+        const broken: Rendering = {
+            ...r,
+            resources: r.resources.map((x) => {
+                if (x.type !== "kubernetes:apps/v1:Deployment") return x;
+                const inputs = structuredClone(x.inputs) as any;
+                inputs.spec.template.spec.containers[0].image = "docker.io/library/nginx:latest";
+                inputs.spec.replicas = 1;
+                return { ...x, inputs };
+            }),
+        };
+        const out = runPack(broken);
+        assert.ok(out.some((m) => /^images-from-stack-registry: .*not from the stack's registry/.test(m)), out.join("\n"));
+        assert.ok(out.some((m) => /^images-from-stack-registry: .*floating tag latest/.test(m)), out.join("\n"));
+        assert.ok(out.some((m) => /^production-high-availability: .*>= 2 replicas, has 1/.test(m)), out.join("\n"));
+    });
+});
