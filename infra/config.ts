@@ -84,8 +84,29 @@ export function parseStackConfig(
     const verification = parseVerification(root.object("verification"), stack);
     const app = parseApp(root.object("app", { required: true }));
     const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
+    checkAcrossSections(config);
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
+}
+
+/**
+ * Rules between sections: where another section names the workload (the verification suite's
+ * target), it must name the workload `app` deploys.
+ */
+function checkAcrossSections(c: StackConfig): void {
+    const lt = c.verification.loadTest;
+    const same: [string, unknown, unknown, string][] = [
+        ["appNamespace", lt.appNamespace, c.app.namespace, "app.namespace"],
+        ["serviceName", lt.serviceName, c.app.name, "app.name"],
+        ["servicePort", lt.servicePort, c.app.ports.http, "app.ports.http"],
+        ["hpaName", lt.hpaName, c.app.name, "app.name"],
+    ];
+    for (const [field, value, expected, source] of same) {
+        if (value !== expected) {
+            const key = `${PROJECT}:verification.loadTest.${field}`;
+            throw new ConfigError(key, `${key} must equal ${source} (${JSON.stringify(expected)}), the workload the suite verifies, got ${JSON.stringify(value)}`);
+        }
+    }
 }
 
 /** Reads and validates the running stack's configuration. Call once, before creating resources. */

@@ -137,7 +137,8 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
             assert.equal(s.metadata.namespace, stack);
             assert.equal(s.stringData, "[secret]");
             const text = JSON.stringify(r.resources.filter(isManifest).map((x) => x.inputs));
-            assert.doesNotMatch(text, /mongodb(\+srv)?:\/\//, "no connection string literal in any manifest");
+            // (The restore drill's throw-away mongod on 127.0.0.1 is the only URI a manifest may hold.)
+            assert.doesNotMatch(text, /mongodb(\+srv)?:\/\/(?!127\.0\.0\.1:)/, "no connection string literal in any manifest");
             assert.doesNotMatch(text, /placeholder-for-/, "no placeholder value in any manifest");
         });
 

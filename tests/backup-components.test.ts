@@ -168,10 +168,10 @@ for (const stack of STACKS) {
                 assert.doesNotMatch(c.image, /:latest$|^[^:@]+$/);
             }
             assert.deepEqual(pod.initContainers.map((c: any) => [c.name, c.image, c.command]), [
-                ["azcopy", "mcr.microsoft.com/azure-storage/azcopy:10.27.1", ["cp", "/usr/local/bin/azcopy", "/tools/azcopy"]],
+                ["azcopy", `itops${stack}acr.azurecr.io/mirror/azcopy:10.27.1`, ["cp", "/usr/local/bin/azcopy", "/tools/azcopy"]],
             ]);
             const main = pod.containers[0];
-            assert.equal(main.image, "mongo:7.0.14");
+            assert.equal(main.image, `itops${stack}acr.azurecr.io/mirror/mongo:7.0.14`, "mirrored into the stack's registry");
             assert.deepEqual(main.command, ["bash", "/scripts/backup.sh"]);
             assert.deepEqual(main.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } });
             const env = Object.fromEntries(main.env.map((x: any) => [x.name, x.value ?? x.valueFrom]));

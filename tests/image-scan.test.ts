@@ -27,14 +27,14 @@ describe("image scan", () => {
     });
 
     it("staging's rendered images include the pinned k6 image", async () => {
-        assert.ok(imagesOf((await render("staging")).resources).includes("grafana/k6:1.8.1"));
+        assert.ok(imagesOf((await render("staging")).resources).includes("itopsstagingacr.azurecr.io/mirror/k6:1.8.1"));
     });
 
     it("scripts/list-images.ts prints the images of the stacks as a JSON array", () => {
         const p = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
         assert.equal(p.status, 0, p.stderr);
         const images = JSON.parse(p.stdout) as string[];
-        assert.ok(images.includes("grafana/k6:1.8.1"), p.stdout);
+        assert.ok(images.includes("itopsstagingacr.azurecr.io/mirror/k6:1.8.1"), p.stdout);
         const bad = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--bogus"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /usage: list-images\.ts --stack/);

@@ -10,7 +10,7 @@ import {
 } from "../components";
 import { all, manifests, one, record, render } from "./helpers";
 
-const BASE: LoadTestArgs = { namespace: "load-test", appNamespace: "staging", targetUrl: "http://it-ops-system.staging.svc.cluster.local:80/", rate: 50, duration: "5m", p95Ms: 500, maxErrorRatio: 0.01 };
+const BASE: LoadTestArgs = { namespace: "load-test", appNamespace: "staging", targetUrl: "http://it-ops-system.staging.svc.cluster.local:8080/", rate: 50, duration: "5m", p95Ms: 500, maxErrorRatio: 0.01 };
 
 describe("LoadTest helpers", () => {
     it("durationSeconds", () => {
@@ -185,7 +185,7 @@ describe("stack renders", () => {
         const job = manifests(s, "Job", "k6-load-test-1")[0];
         assert.ok(job, "staging has the k6 Job");
         const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
-        assert.equal(env.TARGET_URL, "http://it-ops-system.staging.svc.cluster.local:80/");
+        assert.equal(env.TARGET_URL, "http://it-ops-system.staging.svc.cluster.local:8080/");
         assert.equal(env.RATE, "50");
         assert.equal(env.HPA_URL, "https://kubernetes.default.svc/apis/autoscaling/v2/namespaces/staging/horizontalpodautoscalers/it-ops-system");
         assert.equal(manifests(s, "ConfigMap", "itops-monthly-report-dashboard").length, 1);

@@ -223,15 +223,16 @@ describe("alert rules (promtool)", () => {
         assert.deepEqual(CASES.map((c) => c.alert).sort(), alerts);
     });
 
+    // The cases' series are the production workload's (namespace production).
     it("promtool test rules: each alert fires with its labels and annotations, and stays quiet just under threshold/duration", async () => {
-        const r = await render("staging");
+        const r = await render("production");
         const res = promtoolTestRules(yaml(prometheusRules(r)), unitTests(CASES));
         assert.equal(res.status, 0, res.stdout + res.stderr);
         assert.match(res.stdout, /SUCCESS/);
     });
 
     it("a missing scrape target counts as down (absent up)", async () => {
-        const r = await render("staging");
+        const r = await render("production");
         const tests = yaml({
             rule_files: ["rules.yaml"],
             evaluation_interval: "1m",

@@ -17,8 +17,8 @@ describe("verification config", () => {
     it("defaults: load test off, app Service URL as target, dashboard on, Defender off", () => {
         const v = parse({});
         assert.deepEqual(v.loadTest, {
-            enabled: false, namespace: "load-test", appNamespace: "staging", serviceName: "it-ops-system", servicePort: 80, appPortName: "http",
-            targetUrl: "http://it-ops-system.staging.svc.cluster.local:80/", rate: 20, duration: "5m", preAllocatedVUs: 20, maxVUs: 100,
+            enabled: false, namespace: "load-test", appNamespace: "staging", serviceName: "it-ops-system", servicePort: 8080, appPortName: "http",
+            targetUrl: "http://it-ops-system.staging.svc.cluster.local:8080/", rate: 20, duration: "5m", preAllocatedVUs: 20, maxVUs: 100,
             p95Ms: 500, maxErrorRatio: 0.01, scalingCheck: true, hpaName: "it-ops-system", minScaleUp: 1, prometheusRemoteWriteUrl: undefined,
             runId: "1", image: "grafana/k6:1.8.1",
         });

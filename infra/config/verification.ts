@@ -84,7 +84,7 @@ export function parseVerification(r: ObjectReader, stack: string): VerificationC
     const appNamespace = lt.dnsLabel("appNamespace", { default: defaultAppNs });
     if (namespace === appNamespace) throw lt.fail("namespace", `must differ from appNamespace (${appNamespace})`, namespace);
     const serviceName = lt.dnsLabel("serviceName", { default: "it-ops-system" });
-    const servicePort = lt.integer("servicePort", { default: 80, min: 1, max: 65535 });
+    const servicePort = lt.integer("servicePort", { default: 8080, min: 1, max: 65535 });
     const appPortName = lt.string("appPortName", { default: "http", pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
     const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
     const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
