@@ -28,7 +28,7 @@ export function storageAccountName(prefix: string, suffix: string): string {
 /**
  * The account's version-level immutability (WORM): every blob version is immutable for
  * `retentionDays` after it was written. Azure only creates the policy `Unlocked`; `Locked` is a
- * later, irreversible transition (the period may then only grow) — see docs/readme/backup.md.
+ * later, irreversible transition (the period may then only grow) — see README.md#mongodb-backups-and-restore-drills.
  */
 export function immutabilityPolicy(retentionDays: number, locked: boolean) {
     return {

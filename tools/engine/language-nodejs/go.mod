@@ -1,11 +1,12 @@
 // Pinned build of the Node.js language host (pulumi-language-nodejs).
 // Used by tools/build-engine.sh; not part of the Pulumi program.
 //
-// Since pulumi v3.69 the language host is its own module
+// In current pulumi releases the language host is its own module
 // (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the
 // module proxy reachable here does not serve (403 for every version).
 // v3.68.0 is the newest github.com/pulumi/pulumi/sdk/v3 release served here
-// that still contains the language host as a package of the sdk module.
+// that still contains the language host as a package of the sdk module
+// (the next served one, v3.90.0, no longer does).
 module itops/tools/engine/language-nodejs
 
 go 1.18
