@@ -259,7 +259,7 @@ export function deployStack(cfg: StackConfig) {
         backupContainerName: backupStorage.containerName,
         backupIdentityClientId: backupIdentity.clientId,
         backupNamespace: backup.namespace,
-        migration: migration?.outputs,
+        ...(migration ? { migration: migration.outputs } : {}),
         verifyEnv: verifyScriptEnv(ver, {
             stack: cfg.stack,
             resourceGroupName: cfg.resourceGroupName,
