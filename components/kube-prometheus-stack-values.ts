@@ -40,6 +40,8 @@ export interface KubePrometheusStackSettings {
         readonly retentionSize: string;
         readonly storageSize: string;
         readonly resources: ResourceSpec;
+        /** Accept remote-write pushes (the k6 load test's metrics). @default false */
+        readonly remoteWriteReceiver?: boolean;
     };
     readonly alertmanager: {
         readonly replicas: number;
@@ -127,6 +129,7 @@ export function kubePrometheusStackValues(s: KubePrometheusStackSettings): Recor
                 serviceMonitorNamespaceSelector: {},
                 podMonitorNamespaceSelector: {},
                 ruleNamespaceSelector: {},
+                ...(s.prometheus.remoteWriteReceiver ? { enableRemoteWriteReceiver: true } : {}),
             },
         },
         alertmanager: {

@@ -26,7 +26,8 @@ export interface MonitoringArgs {
     readonly namespace?: string;
     /** Storage class of every volume. @default "managed-csi-premium" */
     readonly storageClass?: string;
-    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    /** `remoteWriteReceiver` (@default false) lets Prometheus accept pushed metrics (the load test's). */
+    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec; readonly remoteWriteReceiver?: boolean };
     readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec };
     /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */

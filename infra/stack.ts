@@ -301,7 +301,8 @@ export function deployMonitoring(cfg: StackConfig, app: MonitoredApp, k8sOpts: p
         {
             namespace: m.namespace,
             storageClass: m.storageClass,
-            prometheus: m.prometheus,
+            // The load test pushes its metrics by remote write when it is given Prometheus' URL.
+            prometheus: { ...m.prometheus, remoteWriteReceiver: cfg.verification.loadTest.enabled && cfg.verification.loadTest.prometheusRemoteWriteUrl !== undefined },
             alertmanager: m.alertmanager,
             grafana: m.grafana,
             alertmanagerConfig: alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
