@@ -125,6 +125,7 @@ describe("security properties", () => {
         const expected: Record<string, Record<string, Record<string, string>>> = {
             "deploy.yml": {
                 test: { contents: "read" },
+                "image-scan": { contents: "read" },
                 staging: { contents: "read", "id-token": "write" },
                 production: { contents: "read", "id-token": "write" },
             },
@@ -397,6 +398,8 @@ describe("deployments", () => {
 
     it("staging after the tests, production after staging, both only from main", () => {
         assert.ok(needsOf(job("staging")).includes("test"));
+        assert.ok(needsOf(job("staging")).includes("image-scan"), "the Trivy scan gates the deployment");
+        assert.equal(job("image-scan").uses, "./.github/workflows/image-scan.yml");
         assert.deepEqual(needsOf(job("production")), ["staging"]);
         for (const id of ["staging", "production"]) assert.equal(job(id).if, "github.ref == 'refs/heads/main'");
     });
