@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInputs from "@pulumi/kubernetes/types/input";
+import { restrictedContainerSecurityContext } from "./app-spec";
 import { cronProblem, isTimeZone } from "./cron-schedule";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
@@ -51,17 +52,9 @@ export function imagePinProblem(ref: string): string | undefined {
 /** A container environment variable. */
 export type EnvVar = k8sInputs.core.v1.EnvVar;
 
-/** The restricted-profile security context of every container. */
+/** The restricted-profile security context of every container (the workload's, as the mongodb user). */
 export function containerSecurityContext() {
-    return {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        runAsUser: MONGODB_UID,
-        runAsGroup: MONGODB_UID,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    };
+    return restrictedContainerSecurityContext(MONGODB_UID);
 }
 
 export interface PodSpecParams {

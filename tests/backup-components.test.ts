@@ -157,6 +157,7 @@ for (const stack of STACKS) {
             for (const c of [...pod.initContainers, ...pod.containers]) {
                 assert.deepEqual(c.securityContext, {
                     allowPrivilegeEscalation: false,
+                    privileged: false,
                     readOnlyRootFilesystem: true,
                     runAsNonRoot: true,
                     runAsUser: 999,
