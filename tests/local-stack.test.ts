@@ -158,6 +158,34 @@ describe("render: local with backups on existing storage and the load test", () 
     });
 });
 
+describe("render: local with a staged migration (nginx canary)", () => {
+    const MIGRATION = [
+        "migration.enabled=true",
+        "migration.dataStrategy=shared",
+        "migration.routing=nginx",
+        "migration.stage=1",
+        'migration.hosts=["it-ops.localtest.me"]',
+        "migration.tlsSecretName=it-ops-tls",
+        "migration.oldSystem.namespace=legacy",
+        "migration.oldSystem.service=old-system",
+        "migration.oldSystem.port=80",
+        "migration.oldSystem.deployment=old-system",
+        "migration.replicas.new=1",
+        "migration.replicas.old=1",
+        'migration.gate.selector=namespace="local",service="it-ops-system"',
+    ];
+    it("routes 10 % to the workload through the local provider, without Azure", async () => {
+        const r = await render("local", MIGRATION);
+        assert.deepEqual(r.resources.filter((x) => x.type.startsWith("azure-native:")).map((x) => x.name), []);
+        const [canary] = manifests(r, "Ingress", "itops-migration-canary");
+        assert.equal(canary.metadata.namespace, "local");
+        assert.equal(canary.metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"], "10");
+        assert.equal(manifests(r, "Ingress", "itops-migration").filter((i) => i.metadata.namespace === "legacy").length, 1);
+        assert.equal((r.outputs.migration as any)?.newWeight, 10);
+        assert.deepEqual(runPack(r), []);
+    });
+});
+
 describe("cluster.existing.kubeconfigPath", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-kubeconfig-"));
     const file = path.join(dir, "local.yaml");
