@@ -28,7 +28,7 @@ export type StackConfig = PlatformConfig & StackSections;
 
 /** The sections every stack has, whatever its cluster mode. */
 export interface StackSections {
-    /** The stack name (`staging`, `production`). */
+    /** The stack name (`staging`, `production`, `local`). */
     readonly stack: string;
     /** MongoDB backups, restore drills and their storage. */
     readonly backup: BackupConfig;
@@ -93,8 +93,8 @@ export function parseStackConfig(
 }
 
 /**
- * Rules between sections: Azure-only settings need cluster mode aks; where another section names the workload (the verification suite's
- * target), it must name the workload `app` deploys.
+ * Rules between sections: Azure-only settings need cluster mode aks; where another section names
+ * the workload (the verification suite's target), it must name the workload `app` deploys.
  */
 function checkAcrossSections(c: StackConfig): void {
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {

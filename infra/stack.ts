@@ -2,7 +2,8 @@
  * The per-stack composition: turns the typed stack configuration into components.
  * Staging and production run the same code; they differ only through their stack files.
  *
- * Order: Azure platform → workload → monitoring (scrapes the workload, carries every part's
+ * Order: platform (AKS on Azure, or only a Kubernetes provider for an existing cluster: see
+ * `cluster.mode`, docs/local-stack.md) → workload → monitoring (scrapes the workload, carries every part's
  * alerts) → backups → migration (routes to the workload's Service) → verification.
  */
 import * as fs from "fs";

@@ -242,6 +242,18 @@ describe("existing-mode validation (parser)", () => {
             );
         });
     }
+    it("backup.enabled: false needs no backup.existing and no MongoDB URI, in either mode", () => {
+        const local = parseLocal([]);
+        assert.deepEqual([local.backup.enabled, local.backup.existing], [false, undefined]);
+        const raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
+        // Every secret but the MongoDB URI gets a placeholder: a missing URI would be an error.
+        const uri = "it-ops-infra:backup.mongodb.uri";
+        const parseStaging = (set: string) => parseStackConfig("staging", toRuntimeConfig(applySet(raw, set)), raw.secretKeys, { secretPlaceholders: (k) => k !== uri });
+        assert.equal(parseStaging("backup.enabled=false").config.backup.enabled, false);
+        assert.throws(() => parseStaging("backup.enabled=true"), (e: unknown) => e instanceof ConfigError && e.key === uri);
+        assert.equal(parseLocal(FULL.slice(0, 3)).backup.existing?.containerUrl, CONTAINER_URL);
+    });
+
     it("mode aks rejects existing-mode keys", () => {
         const staging = (sets: string[]) => {
             let raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
 import { imagePinProblem } from "../../components/mongo-backup";
+import { ClusterMode } from "./platform";
 import { ObjectReader } from "./reader";
 
 /** Kubernetes resource quantities of the backup containers. */
@@ -114,7 +115,7 @@ const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-
  * account or managed identity, so enabled backups need `backup.existing` and `backup.storage` is
  * an error; in mode `aks` `backup.existing` is an error.
  */
-function parseBackupTarget(b: ObjectReader, clusterMode: "aks" | "existing"): { enabled: boolean; existing?: ExistingBackupTarget } {
+function parseBackupTarget(b: ObjectReader, clusterMode: ClusterMode): { enabled: boolean; existing?: ExistingBackupTarget } {
     const enabled = b.boolean("enabled", { default: true });
     if (clusterMode === "aks") {
         if (b.has("existing")) throw b.fail("existing", "is only used with cluster.mode existing (in mode aks the stack creates the storage and identity)", b.rawValue("existing"));
@@ -138,7 +139,7 @@ function parseBackupTarget(b: ObjectReader, clusterMode: "aks" | "existing"): { 
 }
 
 /** Parses `it-ops-infra:backup` (`clusterMode` decides between created and existing storage). */
-export function parseBackup(b: ObjectReader, stack: string, clusterMode: "aks" | "existing" = "aks"): BackupConfig {
+export function parseBackup(b: ObjectReader, stack: string, clusterMode: ClusterMode = "aks"): BackupConfig {
     const target = parseBackupTarget(b, clusterMode);
     const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
     const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
