@@ -260,13 +260,11 @@ export function deployStack(cfg: StackConfig) {
         new DefenderPlan("itops-defender-containers", { subscriptionId: client.subscriptionId, plan: "Containers", pricingTier: "Standard" });
     }
 
+    // Outputs of parts a stack does not have (Azure in mode existing, disabled backups) are left out.
     return {
-        resourceGroupName: azure?.resourceGroupName,
-        clusterName: azure?.cluster.clusterName,
-        clusterId: azure?.cluster.clusterId,
-        oidcIssuerUrl: azure?.oidcIssuerUrl,
+        ...(azure ? { resourceGroupName: azure.resourceGroupName, clusterName: azure.cluster.clusterName, clusterId: azure.cluster.clusterId, oidcIssuerUrl: azure.oidcIssuerUrl } : {}),
         registryLoginServer: platform.registryLoginServer,
-        kubeconfig: azure ? pulumi.secret(azure.cluster.kubeconfig) : undefined,
+        ...(azure ? { kubeconfig: pulumi.secret(azure.cluster.kubeconfig) } : {}),
         appNamespace: app.namespace,
         appServiceName: app.service.metadata.name,
         appServiceHost: pulumi.interpolate`${app.service.metadata.name}.${app.namespace}.svc.cluster.local`,
@@ -276,21 +274,20 @@ export function deployStack(cfg: StackConfig) {
         appImages: app.images,
         monitoringNamespace: monitoring.namespace,
         grafanaAdminSecret: monitoring.grafanaAdminSecretName,
-        backupStorageAccountName: backup?.storage?.accountName,
-        backupContainerName: backup?.storage?.containerName,
-        backupIdentityClientId: backup?.identityClientId,
-        backupNamespace: backup?.cronJobs.namespace,
+        ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
+        ...(backup ? { backupIdentityClientId: backup.identityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         migration: migration?.outputs,
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
-        verifyEnv:
-            cfg.clusterMode === "aks"
-                ? verifyScriptEnv(ver, {
+        ...(cfg.clusterMode === "aks"
+            ? {
+                  verifyEnv: verifyScriptEnv(ver, {
                       stack: cfg.stack,
                       resourceGroupName: cfg.resourceGroupName,
                       clusterName: cfg.cluster.name,
                       adminGroupObjectId: cfg.cluster.adminGroupObjectIds[0],
-                  })
-                : undefined,
+                  }),
+              }
+            : {}),
     };
 }
 
