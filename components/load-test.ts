@@ -22,7 +22,7 @@ export const DEFAULT_K6_IMAGE = "grafana/k6:1.8.1";
 export const K6_UID = 12345;
 
 /** A pinned image reference: `repo:tag` (not `latest`) or `repo@sha256:...`. */
-export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[0-9A-Za-z][0-9A-Za-z._-]{0,127}|@sha256:[0-9a-f]{64})$/;
+export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[0-9A-Za-z][0-9A-Za-z._-]{0,127}|@sha256:[0-9a-f]{64})$/;
 /** k6 durations the config accepts: `90s`, `5m`, `1h30m`. */
 export const K6_DURATION = /^(?=\d)((\d+)h)?((\d+)m)?((\d+)s)?$/;
 

@@ -23,9 +23,12 @@ export { ConfigError } from "./config/reader";
 /** The Pulumi project name, and so the namespace of the project's config keys. */
 export const PROJECT = "it-ops-infra";
 
-/** Everything the program needs to know about one stack. */
-export interface StackConfig extends PlatformConfig {
-    /** The stack name (`staging`, `production`). */
+/** Everything the program needs to know about one stack: its platform (AKS or an existing cluster) and its sections. */
+export type StackConfig = PlatformConfig & StackSections;
+
+/** The sections every stack has, whatever its cluster mode. */
+export interface StackSections {
+    /** The stack name (`staging`, `production`, `local`). */
     readonly stack: string;
     /** MongoDB backups, restore drills and their storage. */
     readonly backup: BackupConfig;
@@ -78,7 +81,7 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const backup = parseBackup(root.object("backup"), stack);
+    const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
     const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
     const verification = parseVerification(root.object("verification"), stack);
@@ -90,10 +93,14 @@ export function parseStackConfig(
 }
 
 /**
- * Rules between sections: where another section names the workload (the verification suite's
- * target), it must name the workload `app` deploys.
+ * Rules between sections: Azure-only settings need cluster mode aks; where another section names
+ * the workload (the verification suite's target), it must name the workload `app` deploys.
  */
 function checkAcrossSections(c: StackConfig): void {
+    if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
+        const key = `${PROJECT}:verification.defenderForContainers`;
+        throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);
+    }
     const lt = c.verification.loadTest;
     const same: [string, unknown, unknown, string][] = [
         ["appNamespace", lt.appNamespace, c.app.namespace, "app.namespace"],

@@ -2,11 +2,14 @@
  * The per-stack composition: turns the typed stack configuration into components.
  * Staging and production run the same code; they differ only through their stack files.
  *
- * Order: Azure platform → workload → monitoring (scrapes the workload, carries every part's
+ * Order: platform (AKS on Azure, or only a Kubernetes provider for an existing cluster: see
+ * `cluster.mode`, docs/local-stack.md) → workload → monitoring (scrapes the workload, carries every part's
  * alerts) → backups → migration (routes to the workload's Service) → verification.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import {
@@ -31,7 +34,8 @@ import {
     STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
     WorkloadIdentity,
 } from "../components";
-import { PROJECT, StackConfig } from "./config";
+import { ConfigError, PROJECT, StackConfig } from "./config";
+import { AksPlatformConfig, ExistingClusterConfig, ExistingPlatformConfig } from "./config/platform";
 import { verifyScriptEnv } from "./config/verification";
 import { deployMigration, newSystemReplicas } from "./migration";
 
@@ -59,11 +63,31 @@ export function monitoredApp(cfg: StackConfig, labels: Readonly<Record<string, s
     return { namespace: cfg.app.namespace, selector: labels, port: "metrics", job: cfg.app.name, deployment: cfg.app.name, service: cfg.app.name };
 }
 
-/** Creates the stack's resources and returns its outputs. */
-export function deployStack(cfg: StackConfig) {
-    const tags = stackTags(cfg);
+/** What the Kubernetes side of the stack gets from the platform it runs on. */
+export interface Platform {
+    /** The Kubernetes provider every Kubernetes object is created with. */
+    readonly provider: k8s.Provider;
+    /** Host images are pulled from (the stack's ACR, or `registry.loginServer` of an existing cluster). */
+    readonly registryLoginServer: pulumi.Input<string>;
+    /** What the workload waits for before its pods pull images (AKS: the cluster with its AcrPull grant). */
+    readonly workloadDependsOn: pulumi.Resource[];
+    /** Mode `aks` only: the Azure resources the backups and outputs build on. */
+    readonly azure?: AzurePlatform;
+}
 
-    // --- Azure platform: resource group, registry, AKS (+ its Kubernetes provider).
+/** The Azure side of an `aks` platform. */
+export interface AzurePlatform {
+    readonly resourceGroupName: pulumi.Output<string>;
+    readonly location: string;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly cluster: AksCluster;
+    readonly registry: ContainerRegistry;
+    readonly tags: Record<string, string>;
+}
+
+/** Mode `aks`: resource group, registry, AKS (+ its Kubernetes provider). */
+export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platform {
+    const tags = stackTags(cfg);
     const resourceGroup = new resources.ResourceGroup(
         "itops",
         { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags },
@@ -104,7 +128,57 @@ export function deployStack(cfg: StackConfig) {
         protect: cfg.protect,
         tags,
     });
-    const k8sOpts = { provider: cluster.provider };
+    return {
+        provider: cluster.provider,
+        registryLoginServer: registry.loginServer,
+        // After the whole cluster component, so the kubelet's AcrPull grant exists before pods pull.
+        workloadDependsOn: [cluster],
+        azure: { resourceGroupName: resourceGroup.name, location: cfg.location, oidcIssuerUrl: cluster.oidcIssuerUrl, cluster, registry, tags },
+    };
+}
+
+/** Name of the Kubernetes provider of an existing cluster. */
+export const EXISTING_PROVIDER_NAME = "itops-k8s";
+
+/**
+ * Mode `existing`: only a Kubernetes provider, for a cluster (or a YAML directory) that exists
+ * outside the stack. No Azure resource is created.
+ */
+export function deployExistingPlatform(cfg: StackConfig & ExistingPlatformConfig): Platform {
+    return {
+        provider: new k8s.Provider(EXISTING_PROVIDER_NAME, existingProviderArgs(cfg.cluster)),
+        registryLoginServer: cfg.registry.loginServer,
+        workloadDependsOn: [],
+    };
+}
+
+/** The provider args of `cluster.existing`: rendered YAML, or a kubeconfig file read now (a secret). */
+export function existingProviderArgs(e: ExistingClusterConfig, baseDir = process.cwd()): k8s.ProviderArgs {
+    if (e.renderYamlToDirectory !== undefined) return { renderYamlToDirectory: e.renderYamlToDirectory };
+    return { kubeconfig: pulumi.secret(readKubeconfig(e.kubeconfigPath!, baseDir)), context: e.context };
+}
+
+/** The content of the kubeconfig file (relative paths from `baseDir`, the project directory). */
+export function readKubeconfig(file: string, baseDir = process.cwd()): string {
+    const full = path.resolve(baseDir, file);
+    const key = `${PROJECT}:cluster.existing.kubeconfigPath`;
+    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) {
+        throw new ConfigError(key, `${key} names no readable file: ${full} does not exist (create the cluster, e.g. \`kind get kubeconfig --name itops > ${file}\`)`);
+    }
+    return fs.readFileSync(full, "utf8");
+}
+
+/** The platform of the stack's cluster mode. */
+export function deployPlatform(cfg: StackConfig): Platform {
+    return cfg.clusterMode === "existing" ? deployExistingPlatform(cfg) : deployAksPlatform(cfg);
+}
+
+/** Creates the stack's resources and returns its outputs. */
+export function deployStack(cfg: StackConfig) {
+    // --- Platform: AKS on Azure, or an existing cluster (only its Kubernetes provider).
+    const platform = deployPlatform(cfg);
+    const azure = platform.azure;
+    const k8sOpts = { provider: platform.provider };
 
     // --- The IT-Ops system (during a migration: the new system, at the migration's replica count).
     const a = cfg.app;
@@ -113,7 +187,7 @@ export function deployStack(cfg: StackConfig) {
         {
             namespace: a.namespace,
             appName: a.name,
-            registryLoginServer: registry.loginServer,
+            registryLoginServer: platform.registryLoginServer,
             frontend: a.frontend,
             backend: a.backend,
             replicas: newSystemReplicas(cfg.migration, a.replicas),
@@ -131,65 +205,12 @@ export function deployStack(cfg: StackConfig) {
             databasePort: a.database.port,
             databaseUri: a.database.uri,
         },
-        // After the whole cluster component, so the kubelet's AcrPull grant exists before pods pull.
-        { ...k8sOpts, dependsOn: [cluster] },
+        { ...k8sOpts, dependsOn: platform.workloadDependsOn },
     );
 
-    // --- MongoDB backups: immutable blob storage, workload identity, CronJobs.
+    // --- MongoDB backups: immutable blob storage, workload identity (mode aks), CronJobs.
     const b = cfg.backup;
-    const backupStorage = new BackupStorage("itops-backup-storage", {
-        resourceGroupName: resourceGroup.name,
-        location: cfg.location,
-        accountNamePrefix: b.storage.accountNamePrefix,
-        containerName: b.storage.containerName,
-        sku: b.storage.sku,
-        retentionDays: b.storage.retentionDays,
-        coolAfterDays: b.storage.coolAfterDays,
-        softDeleteDays: b.storage.softDeleteDays,
-        immutabilityLocked: b.storage.immutabilityLocked,
-        tags,
-    });
-    const backupIdentity = new WorkloadIdentity("itops-backup-identity", {
-        resourceGroupName: resourceGroup.name,
-        location: cfg.location,
-        identityName: `id-itops-backup-${cfg.stack}`,
-        oidcIssuerUrl: cluster.oidcIssuerUrl,
-        namespace: b.namespace,
-        serviceAccountName: b.serviceAccountName,
-        roleId: STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
-        scope: backupStorage.containerId,
-        tags,
-    });
-    const backup = new MongoBackup(
-        "itops-backup",
-        {
-            namespace: b.namespace,
-            serviceAccountName: b.serviceAccountName,
-            identityClientId: backupIdentity.clientId,
-            containerUrl: pulumi.interpolate`${backupStorage.blobEndpoint}${backupStorage.containerName}`,
-            stackName: cfg.stack,
-            mongoUri: b.mongoUri,
-            replicaSet: b.replicaSet,
-            schedule: b.schedule,
-            timeZone: b.timeZone,
-            drillEnabled: b.drillEnabled,
-            drillSchedule: b.drillSchedule,
-            startingDeadlineSeconds: b.startingDeadlineSeconds,
-            backoffLimit: b.backoffLimit,
-            activeDeadlineSeconds: b.activeDeadlineSeconds,
-            drillActiveDeadlineSeconds: b.drillActiveDeadlineSeconds,
-            successfulJobsHistoryLimit: b.successfulJobsHistoryLimit,
-            failedJobsHistoryLimit: b.failedJobsHistoryLimit,
-            mongoImage: b.mongoImage,
-            azcopyImage: b.azcopyImage,
-            cpuRequest: b.resources.cpuRequest,
-            memoryRequest: b.resources.memoryRequest,
-            cpuLimit: b.resources.cpuLimit,
-            memoryLimit: b.resources.memoryLimit,
-            workVolumeSize: b.workVolumeSize,
-        },
-        k8sOpts,
-    );
+    const backup = b.enabled ? deployBackup(cfg, azure, k8sOpts) : undefined;
 
     // --- Staged migration from the old system, routed to the workload's Service.
     const migration = cfg.migration.enabled
@@ -198,7 +219,7 @@ export function deployStack(cfg: StackConfig) {
 
     // --- Monitoring: scrapes the workload; the alert catalogue holds every part's rules.
     const alertGroups: AlertRuleGroupSpec[] = [
-        backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes }),
+        ...(backup ? [backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes })] : []),
         ...(migration ? [migration.alertGroup] : []),
     ];
     const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups);
@@ -234,18 +255,16 @@ export function deployStack(cfg: StackConfig) {
     if (ver.reportDashboard) {
         new ReportDashboard("itops-monthly-report", { namespace: ver.dashboardNamespace, dashboard: "monthly-report" }, { ...k8sOpts, dependsOn: [monitoring] });
     }
-    if (ver.defenderForContainers) {
+    if (ver.defenderForContainers && azure) {
         const client = authorization.getClientConfigOutput();
         new DefenderPlan("itops-defender-containers", { subscriptionId: client.subscriptionId, plan: "Containers", pricingTier: "Standard" });
     }
 
+    // Outputs of parts a stack does not have (Azure in mode existing, disabled backups) are left out.
     return {
-        resourceGroupName: resourceGroup.name,
-        clusterName: cluster.clusterName,
-        clusterId: cluster.clusterId,
-        oidcIssuerUrl: cluster.oidcIssuerUrl,
-        registryLoginServer: registry.loginServer,
-        kubeconfig: pulumi.secret(cluster.kubeconfig),
+        ...(azure ? { resourceGroupName: azure.resourceGroupName, clusterName: azure.cluster.clusterName, clusterId: azure.cluster.clusterId, oidcIssuerUrl: azure.oidcIssuerUrl } : {}),
+        registryLoginServer: platform.registryLoginServer,
+        ...(azure ? { kubeconfig: pulumi.secret(azure.cluster.kubeconfig) } : {}),
         appNamespace: app.namespace,
         appServiceName: app.service.metadata.name,
         appServiceHost: pulumi.interpolate`${app.service.metadata.name}.${app.namespace}.svc.cluster.local`,
@@ -255,18 +274,100 @@ export function deployStack(cfg: StackConfig) {
         appImages: app.images,
         monitoringNamespace: monitoring.namespace,
         grafanaAdminSecret: monitoring.grafanaAdminSecretName,
-        backupStorageAccountName: backupStorage.accountName,
-        backupContainerName: backupStorage.containerName,
-        backupIdentityClientId: backupIdentity.clientId,
-        backupNamespace: backup.namespace,
+        ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
+        ...(backup ? { backupIdentityClientId: backup.identityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         ...(migration ? { migration: migration.outputs } : {}),
-        verifyEnv: verifyScriptEnv(ver, {
-            stack: cfg.stack,
-            resourceGroupName: cfg.resourceGroupName,
-            clusterName: c.name,
-            adminGroupObjectId: c.adminGroupObjectIds[0],
-        }),
+        // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
+        ...(cfg.clusterMode === "aks"
+            ? {
+                  verifyEnv: verifyScriptEnv(ver, {
+                      stack: cfg.stack,
+                      resourceGroupName: cfg.resourceGroupName,
+                      clusterName: cfg.cluster.name,
+                      adminGroupObjectId: cfg.cluster.adminGroupObjectIds[0],
+                  }),
+              }
+            : {}),
     };
+}
+
+/** The backups of a stack: the Azure storage and identity (mode aks), and the CronJobs. */
+export interface DeployedBackup {
+    readonly cronJobs: MongoBackup;
+    readonly identityClientId: pulumi.Input<string>;
+    /** Mode aks only: the storage the stack created. */
+    readonly storage?: BackupStorage;
+}
+
+/**
+ * MongoDB backups. Mode `aks`: immutable blob storage and a workload identity with write access
+ * to it; mode `existing`: both come from `backup.existing`. Then the CronJobs (both modes).
+ */
+export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined, k8sOpts: pulumi.ComponentResourceOptions): DeployedBackup {
+    const b = cfg.backup;
+    let target: { identityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
+    if (azure) {
+        const storage = new BackupStorage("itops-backup-storage", {
+            resourceGroupName: azure.resourceGroupName,
+            location: azure.location,
+            accountNamePrefix: b.storage.accountNamePrefix,
+            containerName: b.storage.containerName,
+            sku: b.storage.sku,
+            retentionDays: b.storage.retentionDays,
+            coolAfterDays: b.storage.coolAfterDays,
+            softDeleteDays: b.storage.softDeleteDays,
+            immutabilityLocked: b.storage.immutabilityLocked,
+            tags: azure.tags,
+        });
+        const identity = new WorkloadIdentity("itops-backup-identity", {
+            resourceGroupName: azure.resourceGroupName,
+            location: azure.location,
+            identityName: `id-itops-backup-${cfg.stack}`,
+            oidcIssuerUrl: azure.oidcIssuerUrl,
+            namespace: b.namespace,
+            serviceAccountName: b.serviceAccountName,
+            roleId: STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+            scope: storage.containerId,
+            tags: azure.tags,
+        });
+        target = { identityClientId: identity.clientId, containerUrl: pulumi.interpolate`${storage.blobEndpoint}${storage.containerName}`, storage };
+    } else if (b.existing) {
+        target = { identityClientId: b.existing.identityClientId, containerUrl: b.existing.containerUrl };
+    } else {
+        // parseBackup requires backup.existing for enabled backups in mode existing.
+        throw new ConfigError(`${PROJECT}:backup.existing`, `${PROJECT}:backup.existing is required with cluster.mode existing`);
+    }
+    const cronJobs = new MongoBackup(
+        "itops-backup",
+        {
+            namespace: b.namespace,
+            serviceAccountName: b.serviceAccountName,
+            identityClientId: target.identityClientId,
+            containerUrl: target.containerUrl,
+            stackName: cfg.stack,
+            mongoUri: b.mongoUri,
+            replicaSet: b.replicaSet,
+            schedule: b.schedule,
+            timeZone: b.timeZone,
+            drillEnabled: b.drillEnabled,
+            drillSchedule: b.drillSchedule,
+            startingDeadlineSeconds: b.startingDeadlineSeconds,
+            backoffLimit: b.backoffLimit,
+            activeDeadlineSeconds: b.activeDeadlineSeconds,
+            drillActiveDeadlineSeconds: b.drillActiveDeadlineSeconds,
+            successfulJobsHistoryLimit: b.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: b.failedJobsHistoryLimit,
+            mongoImage: b.mongoImage,
+            azcopyImage: b.azcopyImage,
+            cpuRequest: b.resources.cpuRequest,
+            memoryRequest: b.resources.memoryRequest,
+            cpuLimit: b.resources.cpuLimit,
+            memoryLimit: b.resources.memoryLimit,
+            workVolumeSize: b.workVolumeSize,
+        },
+        k8sOpts,
+    );
+    return { cronJobs, identityClientId: target.identityClientId, storage: target.storage };
 }
 
 /**

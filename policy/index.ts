@@ -5,7 +5,7 @@
  *
  * Every policy is `mandatory`. The stack-dependent settings (the stack's registry, production or
  * not, public LoadBalancers allowed or not) come from the stack's own configuration
- * (`it-ops-infra:registry.name`, `it-ops-infra:app.allowPublicLoadBalancer`), which the Pulumi
+ * (`it-ops-infra:registry.name` or `.loginServer`, `it-ops-infra:app.allowPublicLoadBalancer`), which the Pulumi
  * CLI makes readable to policy packs; `--policy-pack-config <file>` can override them per policy.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -16,17 +16,20 @@ import { policyConfigFor, RESOURCE_POLICIES, STACK_POLICIES, StackFacts } from "
 function stackFacts(): StackFacts {
     let stack = "";
     let registryName: string | undefined;
+    let registryLoginServer: string | undefined;
     let allowPublicLoadBalancer: boolean | undefined;
     try {
         stack = pulumi.getStack();
         const config = new pulumi.Config("it-ops-infra");
-        registryName = config.getObject<{ name?: string }>("registry")?.name;
+        const registry = config.getObject<{ name?: string; loginServer?: string }>("registry");
+        registryName = registry?.name;
+        registryLoginServer = registry?.loginServer;
         allowPublicLoadBalancer = config.getObject<{ allowPublicLoadBalancer?: boolean }>("app")?.allowPublicLoadBalancer;
     } catch {
         // An engine that does not pass the stack's config: the policies then fail closed
         // (no registry is allowed) until `--policy-pack-config` supplies the values.
     }
-    return { stack, registryName, allowPublicLoadBalancer };
+    return { stack, registryName, registryLoginServer, allowPublicLoadBalancer };
 }
 
 new PolicyPack(

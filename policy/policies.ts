@@ -384,14 +384,22 @@ export interface StackFacts {
     readonly stack: string;
     /** `it-ops-infra:registry.name`. */
     readonly registryName?: string;
+    /** `it-ops-infra:registry.loginServer` (cluster mode `existing`: a registry outside Azure). */
+    readonly registryLoginServer?: string;
     /** `it-ops-infra:app.allowPublicLoadBalancer`. */
     readonly allowPublicLoadBalancer?: boolean;
+}
+
+/** The login servers of the stack's registry: the ACR of `registry.name`, or `registry.loginServer`. */
+function stackRegistries(facts: StackFacts): string[] {
+    if (facts.registryLoginServer) return [facts.registryLoginServer.toLowerCase()];
+    return facts.registryName ? [`${facts.registryName.toLowerCase()}.azurecr.io`] : [];
 }
 
 /** The policy config of a stack: its registry's login server, production or not, LB allowance. */
 export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
     return {
-        [imagesFromStackRegistry.name]: { registries: facts.registryName ? [`${facts.registryName.toLowerCase()}.azurecr.io`] : [] },
+        [imagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
         // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
         [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },

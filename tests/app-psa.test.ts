@@ -16,7 +16,7 @@ function psaCheck(objects: unknown[]): { status: number | null; stdout: string; 
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]]] as [string, string[]][]) {
+for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]], ["local", []]] as [string, string[]][]) {
     describe(`Pod Security restricted (upstream evaluator): ${stack} ${sets.join(" ")}`, () => {
         it("every pod-bearing object passes", async () => {
             const r = await render(stack, sets);

@@ -17,7 +17,9 @@ function stackFile(stack: string): RawStackConfig {
 function parse(stack: string, sets: string[] = [], opts: { secretPlaceholders?: boolean } = {}) {
     let raw = stackFile(stack);
     for (const s of sets) raw = applySet(raw, s);
-    return parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true, ...opts }).config;
+    const c = parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true, ...opts }).config;
+    assert.ok(c.clusterMode === "aks", `${stack} is an AKS stack`); // (existing mode: tests/local-stack.test.ts)
+    return c;
 }
 
 function parseError(stack: string, sets: string[]): ConfigError {

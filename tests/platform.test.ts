@@ -24,7 +24,7 @@ describe("AKS cluster per stack", () => {
             assert.deepEqual(c.aadProfile, {
                 managed: true,
                 enableAzureRBAC: true,
-                adminGroupObjectIDs: [r.config.cluster.adminGroupObjectIds[0]],
+                adminGroupObjectIDs: [r.config.clusterMode === "aks" ? r.config.cluster.adminGroupObjectIds[0] : "not an AKS stack"],
                 tenantID: "11111111-1111-1111-1111-111111111111",
             });
             assert.deepEqual(c.oidcIssuerProfile, { enabled: true });

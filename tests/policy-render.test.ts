@@ -26,7 +26,8 @@ const isResource = (x: ResourceEntry) => !x.type.startsWith("itops:") && !x.type
 
 /** Runs the whole pack over a rendering's resources; returns `policy: message` lines. */
 export function runPack(r: Rendering, entries: readonly ResourceEntry[] = r.resources): string[] {
-    const config = policyConfigFor({ stack: r.stack, registryName: r.config.registry.name, allowPublicLoadBalancer: r.config.app.allowPublicLoadBalancer });
+    const registry = r.config.clusterMode === "aks" ? { registryName: r.config.registry.name } : { registryLoginServer: r.config.registry.loginServer };
+    const config = policyConfigFor({ stack: r.stack, ...registry, allowPublicLoadBalancer: r.config.app.allowPublicLoadBalancer });
     const resources = entries.filter(isResource).map((x) => ({ type: x.type, props: x.inputs, urn: x.urn, name: x.name }));
     const out: string[] = [];
     for (const p of RESOURCE_POLICIES) {

@@ -14,7 +14,7 @@ import { loadSchemaValidator } from "../infra/render/schema";
 import { isManifest, isPatch, manifestFileName, writeRendering } from "../infra/render/write";
 import { render } from "./helpers";
 
-for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]]] as [string, string[]][]) {
+for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]], ["local", []]] as [string, string[]][]) {
     describe(`schema validation: ${stack} ${sets.join(" ")}`, () => {
         it("every rendered Kubernetes object validates against its schema", async () => {
             const v = await loadSchemaValidator();

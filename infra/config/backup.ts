@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
 import { imagePinProblem } from "../../components/mongo-backup";
+import { ClusterMode } from "./platform";
 import { ObjectReader } from "./reader";
 
 /** Kubernetes resource quantities of the backup containers. */
@@ -32,7 +33,22 @@ export interface BackupStorageConfig {
     readonly immutabilityLocked: boolean;
 }
 
+/**
+ * `backup.existing` (cluster mode `existing`, where the stack creates no Azure storage or
+ * identity): the workload identity and blob container the backup CronJobs use.
+ */
+export interface ExistingBackupTarget {
+    /** Client id of a user-assigned managed identity federated with the backup ServiceAccount. */
+    readonly identityClientId: string;
+    /** URL of the blob container, e.g. `https://<account>.blob.core.windows.net/mongodb-backups`. */
+    readonly containerUrl: string;
+}
+
 export interface BackupConfig {
+    /** Whether backups (storage, identity, CronJobs, alerts) are deployed. @default true */
+    readonly enabled: boolean;
+    /** Cluster mode `existing` only: the storage and identity the stack does not create. */
+    readonly existing?: ExistingBackupTarget;
     readonly namespace: string;
     readonly serviceAccountName: string;
     readonly storage: BackupStorageConfig;
@@ -92,8 +108,39 @@ function quantity(r: ObjectReader, field: string, def: string): string {
     return r.string(field, { default: def, pattern: QUANTITY, patternText: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" });
 }
 
-/** Parses `it-ops-infra:backup`. */
-export function parseBackup(b: ObjectReader, stack: string): BackupConfig {
+const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$/;
+
+/**
+ * `backup.enabled` and `backup.existing`. In cluster mode `existing` the stack creates no storage
+ * account or managed identity, so enabled backups need `backup.existing` and `backup.storage` is
+ * an error; in mode `aks` `backup.existing` is an error.
+ */
+function parseBackupTarget(b: ObjectReader, clusterMode: ClusterMode): { enabled: boolean; existing?: ExistingBackupTarget } {
+    const enabled = b.boolean("enabled", { default: true });
+    if (clusterMode === "aks") {
+        if (b.has("existing")) throw b.fail("existing", "is only used with cluster.mode existing (in mode aks the stack creates the storage and identity)", b.rawValue("existing"));
+        return { enabled };
+    }
+    if (b.has("storage")) throw b.fail("storage", "is only used with cluster.mode aks (the stack creates no storage account in mode existing); set backup.existing instead", b.rawValue("storage"));
+    if (!enabled) {
+        if (b.has("existing")) throw b.fail("existing", "is only used when backups are enabled", b.rawValue("existing"));
+        return { enabled };
+    }
+    if (!b.has("existing")) {
+        throw b.fail("existing", "is required with cluster.mode existing: { identityClientId, containerUrl } of storage made outside this stack, or set backup.enabled: false");
+    }
+    const e = b.object("existing");
+    const existing: ExistingBackupTarget = {
+        identityClientId: e.uuid("identityClientId"),
+        containerUrl: e.string("containerUrl", { pattern: CONTAINER_URL, patternText: "an https URL of a blob container, such as https://<account>.blob.core.windows.net/mongodb-backups" }),
+    };
+    e.done();
+    return { enabled, existing };
+}
+
+/** Parses `it-ops-infra:backup` (`clusterMode` decides between created and existing storage). */
+export function parseBackup(b: ObjectReader, stack: string, clusterMode: ClusterMode = "aks"): BackupConfig {
+    const target = parseBackupTarget(b, clusterMode);
     const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
     const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
 
@@ -119,7 +166,8 @@ export function parseBackup(b: ObjectReader, stack: string): BackupConfig {
 
     const m = b.object("mongodb");
     // Not pattern-checked: an error message would have to show the secret.
-    const mongoUri = m.secretString("uri")!;
+    // Disabled backups need no source; the value is then never used.
+    const mongoUri = m.secretString("uri", { optional: !target.enabled }) ?? pulumi.secret("");
     const replicaSet = m.boolean("replicaSet", { default: false });
     m.done();
 
@@ -164,6 +212,7 @@ export function parseBackup(b: ObjectReader, stack: string): BackupConfig {
     b.done();
 
     return {
+        ...target,
         namespace,
         serviceAccountName,
         storage,

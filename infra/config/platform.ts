@@ -59,7 +59,47 @@ export interface RegistryConfig {
     readonly sku: RegistrySku;
 }
 
-export interface PlatformConfig {
+/** Where the Kubernetes side runs: a cluster this stack creates on Azure, or one that exists. */
+export const CLUSTER_MODES = ["aks", "existing"] as const;
+export type ClusterMode = (typeof CLUSTER_MODES)[number];
+
+/**
+ * `cluster.existing` (mode `existing`): how to reach the cluster. Exactly one of
+ * `kubeconfigPath` (a kubeconfig file the program reads at run time) and `renderYamlToDirectory`
+ * (write the manifests to a directory instead of applying them).
+ */
+export interface ExistingClusterConfig {
+    /** Path of a kubeconfig file, absolute or relative to the project directory (no `~`). */
+    readonly kubeconfigPath?: string;
+    /** Context of the kubeconfig to use; its current context when absent. */
+    readonly context?: string;
+    /** Directory the Kubernetes provider renders YAML into (relative to the project directory). */
+    readonly renderYamlToDirectory?: string;
+}
+
+/** The registry of an existing cluster's images (mode `existing`). */
+export interface ExistingRegistryConfig {
+    /** Host (optionally `:port`) images are pulled from, e.g. `localhost:5001`. */
+    readonly loginServer: string;
+}
+
+/** Mode `existing`: no Azure resource; only a Kubernetes provider for an existing cluster. */
+export interface ExistingPlatformConfig {
+    readonly clusterMode: "existing";
+    /** Whether stateful Kubernetes resources (monitoring's volumes) are protected against delete. */
+    readonly protect: boolean;
+    /** Always empty: there is no Azure resource to tag. */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly registry: ExistingRegistryConfig;
+    readonly cluster: ExistingClusterConfig;
+}
+
+/** The platform settings: an AKS platform (default) or an existing cluster. */
+export type PlatformConfig = AksPlatformConfig | ExistingPlatformConfig;
+
+/** Mode `aks` (the default): resource group, registry and AKS cluster on Azure. */
+export interface AksPlatformConfig {
+    readonly clusterMode: "aks";
     readonly location: string;
     readonly resourceGroupName: string;
     /** Whether stateful resources (cluster, registry, resource group) are protected against delete. */
@@ -139,8 +179,84 @@ function zoneList(i: ItemReader): string {
     return i.string({ pattern: /^[1-9]$/, patternText: "an availability zone number such as \"1\"" });
 }
 
+/** Root keys (and `registry` / `cluster` fields) that only mean something on Azure (mode `aks`). */
+export const AKS_ONLY_ROOT_KEYS = ["location", "resourceGroupName", "regionZones", "tags"] as const;
+export const AKS_ONLY_REGISTRY_KEYS = ["name", "existing", "resourceGroupName", "sku"] as const;
+export const AKS_ONLY_CLUSTER_KEYS = [
+    "name", "dnsPrefix", "kubernetesVersion", "skuTier", "zones", "adminGroupObjectIds", "tenantId", "autoUpgradeChannel", "nodeOsUpgradeChannel",
+    "kubeloginMode", "podCidr", "serviceCidr", "dnsServiceIP", "systemPool", "userPool", "upgradeWindow", "nodeOsWindow", "logRetentionDays",
+] as const;
+
+/** A registry host name with an optional port, e.g. `localhost:5001` or `registry.example.com`. */
+const LOGIN_SERVER = /^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/;
+/** A path without `~` (Pulumi does not expand it) and without NUL. */
+const PLAIN_PATH = /^[^~\0][^\0]*$/;
+
 /** Parses the platform settings from the project namespace root. */
 export function parsePlatform(root: ObjectReader, stack: string): PlatformConfig {
+    const mode = clusterMode(root);
+    return mode === "existing" ? parseExistingPlatform(root) : parseAksPlatform(root, stack);
+}
+
+/** `cluster.mode` (default `aks`), read without consuming the rest of the cluster object. */
+function clusterMode(root: ObjectReader): ClusterMode {
+    const raw = root.rawValue("cluster");
+    const mode = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>).mode : undefined;
+    if (mode === undefined || mode === null) return "aks";
+    if (typeof mode !== "string" || !(CLUSTER_MODES as readonly string[]).includes(mode)) {
+        throw root.fail("cluster.mode", `must be one of ${CLUSTER_MODES.join(", ")}`, mode);
+    }
+    return mode as ClusterMode;
+}
+
+/** Fails on the first of `keys` that is set: it has no meaning outside mode `aks`. */
+function rejectAksOnly(r: ObjectReader, keys: readonly string[]): void {
+    for (const key of keys) {
+        if (r.has(key)) throw r.fail(key, "is only used with cluster.mode aks (an Azure setting); remove it in cluster.mode existing", r.rawValue(key));
+    }
+}
+
+/** Mode `existing`: `cluster.existing` and `registry.loginServer`; Azure keys are errors. */
+function parseExistingPlatform(root: ObjectReader): ExistingPlatformConfig {
+    rejectAksOnly(root, AKS_ONLY_ROOT_KEYS);
+    const protect = root.boolean("protect", { default: false });
+
+    const reg = root.object("registry", { required: true });
+    rejectAksOnly(reg, AKS_ONLY_REGISTRY_KEYS);
+    const registry: ExistingRegistryConfig = {
+        loginServer: reg.string("loginServer", { pattern: LOGIN_SERVER, patternText: "a registry host name with an optional port, such as localhost:5001 (no scheme, no path)" }),
+    };
+    reg.done();
+
+    const c = root.object("cluster", { required: true });
+    c.enum("mode", CLUSTER_MODES);
+    rejectAksOnly(c, AKS_ONLY_CLUSTER_KEYS);
+    const cluster = parseExistingCluster(c.object("existing", { required: true }));
+    c.done();
+    return { clusterMode: "existing", protect, tags: {}, registry, cluster };
+}
+
+/** `cluster.existing`: exactly one of kubeconfigPath and renderYamlToDirectory; context optional. */
+export function parseExistingCluster(e: ObjectReader): ExistingClusterConfig {
+    const pathText = "a file path, absolute or relative to the project directory (`~` is not expanded)";
+    const kubeconfigPath = e.optionalString("kubeconfigPath", { pattern: PLAIN_PATH, patternText: pathText });
+    const renderYamlToDirectory = e.optionalString("renderYamlToDirectory", { pattern: PLAIN_PATH, patternText: pathText.replace("file", "directory") });
+    const context = e.optionalString("context", { pattern: /^\S+$/, patternText: "a kubeconfig context name (no spaces)" });
+    if (kubeconfigPath !== undefined && renderYamlToDirectory !== undefined) {
+        throw e.fail("kubeconfigPath", "and renderYamlToDirectory are exclusive: set exactly one (apply to a cluster, or render YAML)", kubeconfigPath);
+    }
+    if (kubeconfigPath === undefined && renderYamlToDirectory === undefined) {
+        throw e.fail("", "must set exactly one of kubeconfigPath (a cluster to deploy to) and renderYamlToDirectory (render YAML only)");
+    }
+    if (context !== undefined && renderYamlToDirectory !== undefined) {
+        throw e.fail("context", "is only used with kubeconfigPath (renderYamlToDirectory reaches no cluster)", context);
+    }
+    e.done();
+    return { kubeconfigPath, context, renderYamlToDirectory };
+}
+
+/** Mode `aks`: the Azure platform (today's configuration, unchanged). */
+function parseAksPlatform(root: ObjectReader, stack: string): AksPlatformConfig {
     const location = root.string("location", { pattern: /^[a-z][a-z0-9]+$/, patternText: "an Azure region name such as japaneast" });
     const resourceGroupName = root.string("resourceGroupName", {
         default: `rg-it-ops-${stack}`,
@@ -164,6 +280,7 @@ export function parsePlatform(root: ObjectReader, stack: string): PlatformConfig
     if (registry.resourceGroupName && !registry.existing) {
         throw reg.fail("resourceGroupName", "is only allowed with registry.existing: true", registry.resourceGroupName);
     }
+    if (reg.has("loginServer")) throw reg.fail("loginServer", "is only used with cluster.mode existing (in mode aks it is the registry's own login server)", reg.rawValue("loginServer"));
     reg.done();
 
     const c = root.object("cluster", { required: true });
@@ -209,6 +326,8 @@ export function parsePlatform(root: ObjectReader, stack: string): PlatformConfig
     if (cluster.autoUpgradeChannel === "node-image" && cluster.nodeOsUpgradeChannel !== "NodeImage") {
         throw c.fail("nodeOsUpgradeChannel", "must be NodeImage when autoUpgradeChannel is node-image", cluster.nodeOsUpgradeChannel);
     }
+    c.enum("mode", CLUSTER_MODES, { default: "aks" });
+    if (c.has("existing")) throw c.fail("existing", "is only used with cluster.mode existing", c.rawValue("existing"));
     c.done();
-    return { location, resourceGroupName, protect, tags, regionZones, registry, cluster };
+    return { clusterMode: "aks", location, resourceGroupName, protect, tags, regionZones, registry, cluster };
 }
