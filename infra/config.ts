@@ -84,35 +84,19 @@ export function parseStackConfig(
     const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
     const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
-    const verification = parseVerification(root.object("verification"), stack);
     const app = parseApp(root.object("app", { required: true }));
+    const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
     const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
     checkAcrossSections(config);
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
 
-/**
- * Rules between sections: Azure-only settings need cluster mode aks; where another section names
- * the workload (the verification suite's target), it must name the workload `app` deploys.
- */
+/** Rules between sections: Azure-only settings need cluster mode aks. */
 function checkAcrossSections(c: StackConfig): void {
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
         const key = `${PROJECT}:verification.defenderForContainers`;
         throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);
-    }
-    const lt = c.verification.loadTest;
-    const same: [string, unknown, unknown, string][] = [
-        ["appNamespace", lt.appNamespace, c.app.namespace, "app.namespace"],
-        ["serviceName", lt.serviceName, c.app.name, "app.name"],
-        ["servicePort", lt.servicePort, c.app.ports.http, "app.ports.http"],
-        ["hpaName", lt.hpaName, c.app.name, "app.name"],
-    ];
-    for (const [field, value, expected, source] of same) {
-        if (value !== expected) {
-            const key = `${PROJECT}:verification.loadTest.${field}`;
-            throw new ConfigError(key, `${key} must equal ${source} (${JSON.stringify(expected)}), the workload the suite verifies, got ${JSON.stringify(value)}`);
-        }
     }
 }
 

@@ -131,8 +131,7 @@ const BAD: readonly [string, string[], string, string][] = [
     ["bad resource group name", ["resourceGroupName=rg.bad."], "resourceGroupName", "a resource group name"],
     ["tags must be strings", ["tags.cost=5"], "tags.cost", "must be a string"],
     ["bad region zones", ["regionZones.japaneast=[\"a\"]"], "regionZones.japaneast[0]", "an availability zone number"],
-    ["the load test must target the deployed workload", ["verification.loadTest.appNamespace=elsewhere"], "verification.loadTest.appNamespace", "must equal app.namespace (\"production\")"],
-    ["the load test must use the workload's port", ["verification.loadTest.servicePort=80"], "verification.loadTest.servicePort", "must equal app.ports.http (8080)"],
+    ["the load test targets the workload; its namespace is not set twice", ["verification.loadTest.appNamespace=elsewhere"], "verification.loadTest.appNamespace", "is not a known setting"],
     ["node-image channel needs NodeImage OS channel", ["cluster.autoUpgradeChannel=node-image", "cluster.nodeOsUpgradeChannel=SecurityPatch"], "cluster.nodeOsUpgradeChannel", "must be NodeImage"],
 ];
 

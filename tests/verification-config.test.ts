@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { writeVerifyEnv } from "../infra/render/write";
 import { render } from "./helpers";
 
-const parse = (raw: Record<string, unknown>, stack = "staging") => parseVerification(new ObjectReader("it-ops-infra:verification", raw), stack);
+const STAGING_APP = { namespace: "staging", name: "it-ops-system", httpPort: 8080 };
+const parse = (raw: Record<string, unknown>, app = STAGING_APP) => parseVerification(new ObjectReader("it-ops-infra:verification", raw), app);
 
 describe("verification config", () => {
     it("defaults: load test off, app Service URL as target, dashboard on, Defender off", () => {
@@ -26,18 +27,18 @@ describe("verification config", () => {
         assert.equal(v.reportDashboard, true);
         assert.equal(v.dashboardNamespace, "monitoring");
         assert.equal(v.checks.expectedReceiver, "level4");
-        assert.equal(parse({}, "production").loadTest.appNamespace, "production");
         assert.equal(defaultTargetUrl("svc", "ns", 8080), "http://svc.ns.svc.cluster.local:8080/");
-        assert.equal(parse({ loadTest: { serviceName: "web", servicePort: 8080, appNamespace: "apps" } }).loadTest.targetUrl, "http://web.apps.svc.cluster.local:8080/");
+        // The target is the workload's (app.namespace, app.name, app.ports.http), never configured twice.
+        const web = parse({}, { namespace: "apps", name: "web", httpPort: 3000 }).loadTest;
+        assert.deepEqual([web.appNamespace, web.serviceName, web.servicePort, web.hpaName, web.targetUrl], ["apps", "web", 3000, "web", "http://web.apps.svc.cluster.local:3000/"]);
     });
 
     const bad: [string, Record<string, unknown>, RegExp][] = [
         ["enabled", { loadTest: { enabled: "yes" } }, /verification\.loadTest\.enabled must be true or false, got "yes"/],
         ["namespace", { loadTest: { namespace: "Load_Test" } }, /loadTest\.namespace must be a DNS-1123 label/],
-        ["namespace = appNamespace", { loadTest: { namespace: "staging" } }, /loadTest\.namespace must differ from appNamespace \(staging\), got "staging"/],
-        ["appNamespace", { loadTest: { appNamespace: "-x" } }, /loadTest\.appNamespace must be a DNS-1123 label/],
-        ["serviceName", { loadTest: { serviceName: "It-Ops" } }, /loadTest\.serviceName must be a DNS-1123 label/],
-        ["servicePort", { loadTest: { servicePort: 70000 } }, /loadTest\.servicePort must be an integer >= 1 and <= 65535, got 70000/],
+        ["namespace = the app's namespace", { loadTest: { namespace: "staging" } }, /loadTest\.namespace must differ from the app's namespace \(staging\), got "staging"/],
+        ["the target is the workload's, not a setting", { loadTest: { appNamespace: "staging" } }, /verification\.loadTest\.appNamespace is not a known setting/],
+        ["the service port is the workload's, not a setting", { loadTest: { servicePort: 8080 } }, /verification\.loadTest\.servicePort is not a known setting/],
         ["appPortName", { loadTest: { appPortName: "a-very-long-port-name" } }, /loadTest\.appPortName must be a container port name/],
         ["targetUrl", { loadTest: { targetUrl: "ftp://x/" } }, /loadTest\.targetUrl must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x\/"/],
         ["rate 0", { loadTest: { rate: 0 } }, /loadTest\.rate must be an integer/],
@@ -50,7 +51,6 @@ describe("verification config", () => {
         ["p95Ms", { loadTest: { p95Ms: 0 } }, /loadTest\.p95Ms must be an integer/],
         ["maxErrorRatio", { loadTest: { maxErrorRatio: 1.5 } }, /loadTest\.maxErrorRatio must be a number/],
         ["scalingCheck", { loadTest: { scalingCheck: 1 } }, /loadTest\.scalingCheck must be true or false/],
-        ["hpaName", { loadTest: { hpaName: "HPA" } }, /loadTest\.hpaName must be a DNS-1123 label/],
         ["minScaleUp", { loadTest: { minScaleUp: 0 } }, /loadTest\.minScaleUp must be an integer/],
         ["prometheusRemoteWriteUrl", { loadTest: { prometheusRemoteWriteUrl: "prometheus:9090" } }, /loadTest\.prometheusRemoteWriteUrl must be an http:\/\/ or https:\/\/ URL/],
         ["runId", { loadTest: { runId: "Run 2" } }, /loadTest\.runId must be 1-40 lower-case letters, digits or '-'/],

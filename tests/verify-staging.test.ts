@@ -21,12 +21,12 @@ const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/r
 
 function stagingEnv(overrides: Record<string, unknown> = {}, checks: Record<string, unknown> = {}): Record<string, string> {
     const raw = {
-        loadTest: { enabled: true, appNamespace: "staging" },
+        loadTest: { enabled: true },
         checks: { readerGroupObjectId: READER, appUrl: "https://itops.staging.example.com/healthz", maxResponseMs: 1000, ...checks },
         defenderForContainers: true,
         ...overrides,
     };
-    const v = parseVerification(new ObjectReader("it-ops-infra:verification", raw), "staging");
+    const v = parseVerification(new ObjectReader("it-ops-infra:verification", raw), { namespace: "staging", name: "it-ops-system", httpPort: 8080 });
     return verifyScriptEnv(v, { stack: "staging", resourceGroupName: "rg-it-ops-staging", clusterName: "aks-it-ops-staging", adminGroupObjectId: ADMIN });
 }
 

@@ -75,16 +75,24 @@ export function defaultTargetUrl(service: string, namespace: string, port: numbe
     return `http://${service}.${namespace}.svc.cluster.local:${port}/`;
 }
 
-/** Parses `verification` (object reader of the section). */
-export function parseVerification(r: ObjectReader, stack: string): VerificationConfig {
-    const defaultAppNs = stack === "production" ? "production" : "staging";
+/** The workload the suite verifies (from `it-ops-infra:app`), so the two can never disagree. */
+export interface VerifiedWorkload {
+    readonly namespace: string;
+    /** Its Service, Deployment and HPA name. */
+    readonly name: string;
+    /** Its Service's http port. */
+    readonly httpPort: number;
+}
+
+/** Parses `verification` (object reader of the section) for the given workload. */
+export function parseVerification(r: ObjectReader, app: VerifiedWorkload): VerificationConfig {
     const lt = r.object("loadTest");
     const enabled = lt.boolean("enabled", { default: false });
     const namespace = lt.dnsLabel("namespace", { default: "load-test" });
-    const appNamespace = lt.dnsLabel("appNamespace", { default: defaultAppNs });
-    if (namespace === appNamespace) throw lt.fail("namespace", `must differ from appNamespace (${appNamespace})`, namespace);
-    const serviceName = lt.dnsLabel("serviceName", { default: "it-ops-system" });
-    const servicePort = lt.integer("servicePort", { default: 8080, min: 1, max: 65535 });
+    const appNamespace = app.namespace;
+    if (namespace === appNamespace) throw lt.fail("namespace", `must differ from the app's namespace (${appNamespace})`, namespace);
+    const serviceName = app.name;
+    const servicePort = app.httpPort;
     const appPortName = lt.string("appPortName", { default: "http", pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
     const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
     const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
@@ -96,7 +104,7 @@ export function parseVerification(r: ObjectReader, stack: string): VerificationC
     const p95Ms = lt.integer("p95Ms", { default: 500, min: 1, max: 60000 });
     const maxErrorRatio = lt.number("maxErrorRatio", { default: 0.01, min: 0, max: 1 });
     const scalingCheck = lt.boolean("scalingCheck", { default: true });
-    const hpaName = lt.dnsLabel("hpaName", { default: "it-ops-system" });
+    const hpaName = app.name;
     const minScaleUp = lt.integer("minScaleUp", { default: 1, min: 1, max: 100 });
     const prometheusRemoteWriteUrl = lt.optionalString("prometheusRemoteWriteUrl", { pattern: URL_RE, patternText: URL_TEXT });
     const runId = lt.string("runId", { default: "1", pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, patternText: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" });
