@@ -233,7 +233,8 @@ export function deployStack(cfg: StackConfig) {
             {
                 namespace: lt.namespace,
                 appNamespace: a.namespace,
-                targetUrl: pulumi.interpolate`http://${app.service.metadata.name}.${app.namespace}.svc.cluster.local:${app.httpPort}/`,
+                // Default: the workload Service's cluster URL (config derives it from app.*); may be overridden.
+                targetUrl: lt.targetUrl,
                 rate: lt.rate,
                 duration: lt.duration,
                 preAllocatedVUs: lt.preAllocatedVUs,

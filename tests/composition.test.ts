@@ -39,6 +39,13 @@ describe("composition", () => {
         assert.equal((release.inputs.values as any).prometheus.prometheusSpec.enableRemoteWriteReceiver, true);
     });
 
+    it("staging: a configured targetUrl (e.g. the public route) is the one the load goes to", async () => {
+        const r = await render("staging", ["verification.loadTest.targetUrl=https://itops.staging.example.com/"]);
+        const [job] = manifests(r, "Job").filter((j) => j.metadata.namespace === "load-test");
+        const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.equal(env.TARGET_URL, "https://itops.staging.example.com/");
+    });
+
     it("production: no load test, so Prometheus accepts no remote writes", async () => {
         const r = await render("production");
         assert.equal(manifests(r, "Job").filter((j) => j.metadata.namespace === "load-test").length, 0);
