@@ -11,6 +11,7 @@ import { renderStack, Rendering } from "./render/render";
 import { UsageError } from "./render/stack-file";
 import { writeRendering } from "./render/write";
 import { renderTree } from "./render/tree";
+import { runCli } from "./cli";
 
 export interface SynthArgs {
     readonly stack: string;
@@ -69,12 +70,4 @@ async function main(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            process.stderr.write(`error: ${e.message}\n`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runCli(main);

@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { diffTrees, formatMarkdown, formatText, readRenderTree, StackDiff } from "../infra/render/diff";
+import { runCli } from "../infra/cli";
 
 /** The repository root (where Pulumi.yaml is). */
 export const REPO_DIR = path.resolve(__dirname, "..");
@@ -169,12 +170,4 @@ async function main(): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            process.stderr.write(`error: ${e.message}\n`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runCli(main);
