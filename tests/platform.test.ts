@@ -29,7 +29,8 @@ describe("AKS cluster per stack", () => {
             });
             assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
             assert.deepEqual(c.securityProfile.workloadIdentity, { enabled: true });
-            assert.deepEqual(c.identity, { type: "SystemAssigned" });
+            // A user-assigned control-plane identity (Network Contributor on its subnets before creation).
+            assert.deepEqual(c.identity, { type: "UserAssigned", userAssignedIdentities: [`/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-it-ops-${stack}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks-it-ops-${stack}`] });
             assert.equal(c.networkProfile.networkPlugin, "azure");
             assert.equal(c.networkProfile.networkPluginMode, "overlay");
             assert.equal(c.networkProfile.networkDataplane, "cilium");
