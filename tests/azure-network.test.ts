@@ -6,6 +6,7 @@
  * per variant, every validation rule fed bad input, and the pure helpers.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -34,7 +35,7 @@ import { ConfigError, parseStackConfig } from "../infra/config";
 import { defaultSubnets } from "../infra/config/network";
 import { MOCK_SUBSCRIPTION_ID } from "../infra/render/mocks";
 import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
-import { all, manifests, one, PROJECT_DIR, record, render } from "./helpers";
+import { all, manifests, one, PROJECT_DIR, record, render, synthCliAsync } from "./helpers";
 
 const SUB = `/subscriptions/${MOCK_SUBSCRIPTION_ID}`;
 const rgId = (stack: string) => `${SUB}/resourceGroups/rg-it-ops-${stack}`;
@@ -325,6 +326,14 @@ describe("config validation (each rule, bad input, the key named)", () => {
             assert.doesNotMatch((error as Error).message, /\n/, "one line");
         });
     }
+
+    it("the synth CLI exits 2 with one line naming the key, and writes nothing", async () => {
+        const r = await synthCliAsync(["--stack", "production", "--quiet", "--set", "network.subnets.apiServer=10.20.4.0/29"]);
+        assert.equal(r.code, 2, r.stderr);
+        const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+        assert.deepEqual(lines, ['error: it-ops-infra:network.subnets.apiServer must be at least a /28 (API server VNet integration), got "10.20.4.0/29"']);
+        assert.equal(fs.existsSync(path.join(r.out, "production")), false);
+    });
 
     it("accepts a narrower database allow (the endpoint's /32) and derives the default subnet layout from the address space", () => {
         const c = parse("production", ["app.database.cidrs=[\"10.20.8.4/32\"]", "network.subnets=null"]);
