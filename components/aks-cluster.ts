@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
+import { cidrsOverlap, OUTBOUND_TYPES, OutboundType, parseCidr } from "./network";
 import { convertKubeconfig, KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "./kubeconfig";
 import { ArgsValidator } from "./validation";
 
@@ -20,8 +22,66 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 /** Built-in role `AcrPull`. */
 export const ACR_PULL_ROLE_ID = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+/** Built-in role `Network Contributor` (the cluster identity on its subnets, route table, NAT gateway). */
+export const NETWORK_CONTRIBUTOR_ROLE_ID = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 /** Taint that keeps application pods off the system pool. */
 export const CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule";
+
+/** How the API server is reached: a private cluster, or a public endpoint limited to IP ranges. */
+export const API_SERVER_ACCESS_MODES = ["private", "authorizedRanges"] as const;
+export type ApiServerAccessMode = (typeof API_SERVER_ACCESS_MODES)[number];
+
+/** The API server's exposure. */
+export interface ApiServerSpec {
+    /** @default "private" */
+    readonly access?: ApiServerAccessMode;
+    /** Public CIDRs allowed to reach the API server (access `authorizedRanges` only; non-empty there). */
+    readonly authorizedIpRanges?: readonly string[];
+    /** Disable `az aks command invoke` (run command). @default true */
+    readonly disableRunCommand?: boolean;
+}
+
+/** The cluster's place in the stack's VNet (see StackNetwork). */
+export interface ClusterNetworkSpec {
+    /** Subnet of every node pool. */
+    readonly nodeSubnetId: pulumi.Input<string>;
+    /** Delegated subnet of API server VNet integration. */
+    readonly apiServerSubnetId: pulumi.Input<string>;
+    readonly outboundType: OutboundType;
+    /** Where the cluster identity needs Network Contributor before the cluster is created. */
+    readonly roleScopes: readonly pulumi.Input<string>[];
+}
+
+/**
+ * The AKS `apiServerAccessProfile`: run command off; with a VNet, API server VNet integration;
+ * then either a private cluster (no public FQDN, AKS-managed private DNS zone) or a public
+ * endpoint restricted to `authorizedIpRanges`.
+ */
+export function apiServerAccessProfile(spec: ApiServerSpec, apiServerSubnetId?: pulumi.Input<string>) {
+    const base = {
+        disableRunCommand: spec.disableRunCommand ?? true,
+        ...(apiServerSubnetId !== undefined ? { enableVnetIntegration: true, subnetId: apiServerSubnetId } : {}),
+    };
+    if ((spec.access ?? "private") === "private") {
+        return { ...base, enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" };
+    }
+    return { ...base, enablePrivateCluster: false, authorizedIPRanges: [...(spec.authorizedIpRanges ?? [])] };
+}
+
+/** Why a list of authorized ranges is not acceptable, or undefined. */
+export function authorizedRangesProblem(ranges: readonly string[]): string | undefined {
+    if (ranges.length === 0) return "must list at least one CIDR (an empty list leaves the API server open to the Internet)";
+    if (ranges.length > 200) return "must list at most 200 CIDRs (the AKS limit)";
+    for (const r of ranges) {
+        const c = parseCidr(r);
+        if (!c) return `must hold IPv4 CIDRs without host bits, such as 203.0.113.0/24 (${r})`;
+        if (c.prefix < 8) return `must not hold a block wider than /8 (${r} opens the API server to a large part of the Internet)`;
+        if (cidrsOverlap(r, "10.0.0.0/8") || cidrsOverlap(r, "172.16.0.0/12") || cidrsOverlap(r, "192.168.0.0/16")) {
+            return `must hold public ranges only (${r} is private: private callers reach the API server through VNet integration)`;
+        }
+    }
+    return undefined;
+}
 
 /** A node pool with the cluster autoscaler on. */
 export interface NodePoolSpec {
@@ -90,6 +150,14 @@ export interface AksClusterArgs {
     readonly registryId?: pulumi.Input<string>;
     /** Protect the cluster and its log workspace against delete/replace. @default false */
     readonly protect?: boolean;
+    /** The API server's exposure. @default { access: "private", disableRunCommand: true } */
+    readonly apiServer?: ApiServerSpec;
+    /**
+     * Bring-your-own VNet: node subnet, API server VNet integration, outbound type; the cluster then
+     * runs as a user-assigned identity that is Network Contributor on `roleScopes` before it is
+     * created. @default none (AKS-managed VNet, system-assigned identity, load balancer outbound)
+     */
+    readonly network?: ClusterNetworkSpec;
     /** @default {} */
     readonly tags?: Record<string, string>;
 }
@@ -174,6 +242,18 @@ export class AksCluster extends pulumi.ComponentResource {
         const zones = args.zones ?? [];
         for (const z of zones) v.matches("zones", z, /^[1-9]$/, "zone numbers such as \"1\"");
         const retention = v.integer("logRetentionDays", args.logRetentionDays ?? 30, 30, 730);
+        const apiServer = args.apiServer ?? {};
+        const access = v.oneOf("apiServer.access", apiServer.access ?? "private", API_SERVER_ACCESS_MODES);
+        if (access === "authorizedRanges") {
+            const problem = authorizedRangesProblem(apiServer.authorizedIpRanges ?? []);
+            if (problem) throw v.fail("apiServer.authorizedIpRanges", `valid authorized ranges: it ${problem}`, apiServer.authorizedIpRanges);
+        } else if ((apiServer.authorizedIpRanges ?? []).length > 0) {
+            throw v.fail("apiServer.authorizedIpRanges", "empty for a private API server (it has no public endpoint to restrict)", apiServer.authorizedIpRanges);
+        }
+        if (args.network) {
+            v.oneOf("network.outboundType", args.network.outboundType, OUTBOUND_TYPES);
+            v.nonEmpty("network.roleScopes", args.network.roleScopes);
+        }
         const protect = args.protect ?? false;
         const tags = args.tags ?? {};
 
@@ -192,6 +272,35 @@ export class AksCluster extends pulumi.ComponentResource {
 
         const tenantId = args.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId;
 
+        // Bring-your-own VNet: the control plane must be allowed to join the subnets (and use the
+        // route table / NAT gateway) when the cluster is created, so its identity exists first.
+        let identity: containerservice.ManagedClusterArgs["identity"] = { type: "SystemAssigned" };
+        const networkGrants: pulumi.Resource[] = [];
+        if (args.network) {
+            const controlPlane = new managedidentity.UserAssignedIdentity(
+                `${name}-identity`,
+                { resourceName: `id-${args.clusterName}`, resourceGroupName: args.resourceGroupName, location: args.location, tags },
+                { parent: this },
+            );
+            const subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
+            args.network.roleScopes.forEach((scope, i) => {
+                networkGrants.push(
+                    new authorization.RoleAssignment(
+                        `${name}-network-${i}`,
+                        {
+                            principalId: controlPlane.principalId,
+                            principalType: "ServicePrincipal",
+                            roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
+                            scope,
+                        },
+                        { parent: this },
+                    ),
+                );
+            });
+            identity = { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] };
+        }
+        const subnetOf = args.network ? { vnetSubnetID: args.network.nodeSubnetId } : {};
+
         const cluster = new containerservice.ManagedCluster(
             name,
             {
@@ -201,7 +310,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 dnsPrefix: args.dnsPrefix ?? args.clusterName,
                 kubernetesVersion: args.kubernetesVersion,
                 sku: { name: "Base", tier: skuTier },
-                identity: { type: "SystemAssigned" },
+                identity,
                 enableRBAC: true,
                 aadProfile: {
                     managed: true,
@@ -210,6 +319,7 @@ export class AksCluster extends pulumi.ComponentResource {
                     tenantID: tenantId,
                 },
                 disableLocalAccounts: true,
+                apiServerAccessProfile: apiServerAccessProfile(apiServer, args.network?.apiServerSubnetId),
                 oidcIssuerProfile: { enabled: true },
                 securityProfile: {
                     workloadIdentity: { enabled: true },
@@ -224,6 +334,7 @@ export class AksCluster extends pulumi.ComponentResource {
                     serviceCidr: args.serviceCidr ?? "10.0.0.0/16",
                     dnsServiceIP: args.dnsServiceIP ?? "10.0.0.10",
                     loadBalancerSku: "standard",
+                    ...(args.network ? { outboundType: args.network.outboundType } : {}),
                 },
                 agentPoolProfiles: [
                     {
@@ -231,6 +342,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         mode: "System",
                         nodeTaints: [CRITICAL_ADDONS_TAINT],
                         ...nodePoolProperties(args.systemPool, zones),
+                        ...subnetOf,
                     },
                 ],
                 autoUpgradeProfile: { upgradeChannel, nodeOSUpgradeChannel: nodeOsChannel },
@@ -243,7 +355,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 },
                 tags,
             },
-            { parent: this, protect, ignoreChanges: clusterIgnoreChanges(upgradeChannel) },
+            { parent: this, protect, ignoreChanges: clusterIgnoreChanges(upgradeChannel), dependsOn: networkGrants },
         );
 
         const userPool = new containerservice.AgentPool(
@@ -254,6 +366,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 resourceGroupName: args.resourceGroupName,
                 mode: "User",
                 ...nodePoolProperties(args.userPool, zones),
+                ...subnetOf,
                 tags,
             },
             // `count` is the autoscaler's; AKS upgrades `orchestratorVersion` with the control plane.

@@ -87,8 +87,35 @@ export interface BackupStorageArgs {
     readonly softDeleteDays?: number;
     /** Lock the immutability policy (irreversible). @default false */
     readonly immutabilityLocked?: boolean;
+    /**
+     * Whether the account answers on its public endpoint. With `false` it is reached only through
+     * a private endpoint (network rules deny everything else, no bypass). @default false
+     */
+    readonly publicNetworkAccess?: boolean;
+    /**
+     * A second, infrastructure-level AES-256 encryption layer. Azure only accepts it when an
+     * account is created; see {@link BackupStorage} for existing accounts. @default true
+     */
+    readonly requireInfrastructureEncryption?: boolean;
     /** @default {} */
     readonly tags?: Record<string, string>;
+}
+
+/** The account's network settings: the public endpoint on or off; network rules deny by default either way. */
+export function storageNetworkSettings(publicNetworkAccess: boolean) {
+    return {
+        publicNetworkAccess: publicNetworkAccess ? "Enabled" : "Disabled",
+        networkRuleSet: { defaultAction: "Deny" as storage.DefaultAction, bypass: "None", ipRules: [], virtualNetworkRules: [] },
+    };
+}
+
+/** The account's encryption: Microsoft-managed keys, plus the infrastructure layer when required. */
+export function storageEncryption(requireInfrastructureEncryption: boolean) {
+    return {
+        keySource: "Microsoft.Storage",
+        requireInfrastructureEncryption,
+        services: { blob: { enabled: true, keyType: "Account" } },
+    };
 }
 
 /**
@@ -98,6 +125,12 @@ export interface BackupStorageArgs {
  *
  * The account and the container are protected in every stack and retained on delete: a
  * `pulumi destroy` (or an accidental replace) never takes backups with it.
+ *
+ * `requireInfrastructureEncryption` can only be chosen when the account is created. It is marked
+ * replace-on-change: turning it on for an account that exists without it makes `pulumi preview`
+ * stop on the protected account (a replace is never planned silently, and never half-applied).
+ * Such an account keeps `requireInfrastructureEncryption: false` in its stack file until the
+ * backups move to a new account (README.md#network-isolation-and-private-endpoints).
  */
 export class BackupStorage extends pulumi.ComponentResource {
     public readonly accountName: pulumi.Output<string>;
@@ -107,6 +140,8 @@ export class BackupStorage extends pulumi.ComponentResource {
     public readonly containerId: pulumi.Output<string>;
     /** `https://<account>.blob.core.windows.net/`. */
     public readonly blobEndpoint: pulumi.Output<string>;
+    /** ARM id of the blob service (`<account id>/blobServices/default`: the diagnostic setting's target). */
+    public readonly blobServiceId: pulumi.Output<string>;
 
     constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:BackupStorage", name, {}, opts);
@@ -119,6 +154,8 @@ export class BackupStorage extends pulumi.ComponentResource {
         const coolAfterDays = v.integer("coolAfterDays", args.coolAfterDays, 1, retentionDays - 1);
         const softDeleteDays = v.integer("softDeleteDays", args.softDeleteDays ?? 14, 1, 365);
         const locked = args.immutabilityLocked ?? false;
+        const publicNetworkAccess = args.publicNetworkAccess ?? false;
+        const infrastructureEncryption = args.requireInfrastructureEncryption ?? true;
         const tags = args.tags ?? {};
         // Backups must outlive any Pulumi operation: protected against delete/replace, and left in
         // Azure even if someone unprotects and destroys the stack.
@@ -148,9 +185,11 @@ export class BackupStorage extends pulumi.ComponentResource {
                 isLocalUserEnabled: false,
                 isSftpEnabled: false,
                 immutableStorageWithVersioning: immutabilityPolicy(retentionDays, locked),
+                ...storageNetworkSettings(publicNetworkAccess),
+                encryption: storageEncryption(infrastructureEncryption),
                 tags,
             },
-            keep,
+            { ...keep, replaceOnChanges: ["encryption.requireInfrastructureEncryption"] },
         );
 
         const blobService = new storage.BlobServiceProperties(
@@ -194,12 +233,14 @@ export class BackupStorage extends pulumi.ComponentResource {
         this.containerName = container.name;
         this.containerId = container.id;
         this.blobEndpoint = account.primaryEndpoints.apply((e) => e.blob);
+        this.blobServiceId = pulumi.interpolate`${account.id}/blobServices/default`;
         this.registerOutputs({
             accountName: this.accountName,
             accountId: this.accountId,
             containerName: this.containerName,
             containerId: this.containerId,
             blobEndpoint: this.blobEndpoint,
+            blobServiceId: this.blobServiceId,
         });
     }
 }

@@ -144,6 +144,10 @@ export interface MongoBackupArgs {
     readonly serviceAccountName: string;
     /** Client id of the backup identity (WorkloadIdentity.clientId). */
     readonly identityClientId: pulumi.Input<string>;
+    /** The ServiceAccount of the restore and restore-drill jobs (federated with the read-only identity). */
+    readonly restoreServiceAccountName: string;
+    /** Client id of the read-only restore identity (Storage Blob Data Reader). */
+    readonly restoreIdentityClientId: pulumi.Input<string>;
     /** `https://<account>.blob.core.windows.net/<container>`. */
     readonly containerUrl: pulumi.Input<string>;
     /** Stack name: the first segment of every blob path. */
@@ -197,6 +201,7 @@ export interface MongoBackupArgs {
 export class MongoBackup extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly serviceAccountName: pulumi.Output<string>;
+    public readonly restoreServiceAccountName: pulumi.Output<string>;
     public readonly backupCronJobName: pulumi.Output<string>;
     public readonly drillCronJobName: pulumi.Output<string>;
     public readonly restoreCronJobName: pulumi.Output<string>;
@@ -206,6 +211,8 @@ export class MongoBackup extends pulumi.ComponentResource {
         const v = new ArgsValidator(`MongoBackup ${name}`);
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         const sa = v.matches("serviceAccountName", args.serviceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
+        const restoreSa = v.matches("restoreServiceAccountName", args.restoreServiceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
+        if (restoreSa === sa) throw v.fail("restoreServiceAccountName", `a ServiceAccount other than serviceAccountName (${sa}): restores use the read-only identity`, restoreSa);
         v.matches("stackName", args.stackName, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a stack name (letters, digits, '.', '_', '-')");
         for (const [field, ref] of [["mongoImage", args.mongoImage], ["azcopyImage", args.azcopyImage]] as const) {
             const problem = imagePinProblem(ref);
@@ -273,6 +280,16 @@ export class MongoBackup extends pulumi.ComponentResource {
             inNs,
         );
 
+        // Restore and restore drill: the read-only identity (Storage Blob Data Reader).
+        const restoreServiceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-restore-sa`,
+            {
+                metadata: { ...meta(restoreSa), annotations: { "azure.workload.identity/client-id": args.restoreIdentityClientId } },
+                automountServiceAccountToken: false,
+            },
+            inNs,
+        );
+
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -286,7 +303,7 @@ export class MongoBackup extends pulumi.ComponentResource {
         const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_NAMES.scripts), data: scripts }, inNs);
 
         const env = commonEnv(args.stackName, args.containerUrl);
-        const deps = { parent: this, dependsOn: [serviceAccount, secret, scriptsMap] };
+        const deps = { parent: this, dependsOn: [serviceAccount, restoreServiceAccount, secret, scriptsMap] };
         const podLabels = (component: string) => ({ ...labels, "app.kubernetes.io/component": component, "azure.workload.identity/use": "true" });
         const cronSpec = (component: string, cronSchedule: string, deadline: number, pod: ReturnType<typeof backupPodSpec>, suspend = false) => ({
             schedule: cronSchedule,
@@ -305,8 +322,9 @@ export class MongoBackup extends pulumi.ComponentResource {
                 },
             },
         });
+        // Only the backup writes; the restore and the drill run as the read-only ServiceAccount.
         const pod = (role: PodSpecParams["role"], script: BackupScript, extraEnv: EnvVar[]) =>
-            backupPodSpec({ role, script, serviceAccountName: sa, mongoImage: args.mongoImage, azcopyImage: args.azcopyImage, env: [...env, ...extraEnv], resources, workVolumeSize });
+            backupPodSpec({ role, script, serviceAccountName: role === "backup" ? sa : restoreSa, mongoImage: args.mongoImage, azcopyImage: args.azcopyImage, env: [...env, ...extraEnv], resources, workVolumeSize });
 
         const backup = new k8s.batch.v1.CronJob(
             `${name}-backup`,
@@ -363,12 +381,14 @@ export class MongoBackup extends pulumi.ComponentResource {
 
         this.namespace = namespace.metadata.name;
         this.serviceAccountName = serviceAccount.metadata.name;
+        this.restoreServiceAccountName = restoreServiceAccount.metadata.name;
         this.backupCronJobName = backup.metadata.name;
         this.drillCronJobName = drill.metadata.name;
         this.restoreCronJobName = restore.metadata.name;
         this.registerOutputs({
             namespace: this.namespace,
             serviceAccountName: this.serviceAccountName,
+            restoreServiceAccountName: this.restoreServiceAccountName,
             backupCronJobName: this.backupCronJobName,
             drillCronJobName: this.drillCronJobName,
             restoreCronJobName: this.restoreCronJobName,

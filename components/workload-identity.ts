@@ -5,6 +5,8 @@ import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** Built-in role `Storage Blob Data Contributor`. */
 export const STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+/** Built-in role `Storage Blob Data Reader` (restore and restore drill: read backups, never write). */
+export const STORAGE_BLOB_DATA_READER_ROLE_ID = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 /** The audience AKS workload identity tokens are issued for. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 

@@ -84,7 +84,7 @@ export function parseStackConfig(
     const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
     const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
-    const app = parseApp(root.object("app", { required: true }));
+    const app = parseApp(root.object("app", { required: true }), { databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined });
     const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
     const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
     checkAcrossSections(config);

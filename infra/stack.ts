@@ -20,18 +20,25 @@ import {
     AppDashboard,
     backupAlertGroup,
     BackupStorage,
+    BLOB_LOG_CATEGORIES,
     ContainerRegistry,
     defaultAlertGroups,
     DefenderPlan,
+    DiagnosticSettings,
     ItOpsApp,
     LoadTest,
     MongoBackup,
     Monitoring,
     ONCALL_ROLES,
+    PodSecurityPolicy,
+    PrivateEndpoint,
     receiverSecretKey,
+    REGISTRY_LOG_CATEGORIES,
     ReportDashboard,
     ServiceMonitor,
     STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+    STORAGE_BLOB_DATA_READER_ROLE_ID,
+    StackNetwork,
     WorkloadIdentity,
 } from "../components";
 import { ConfigError, PROJECT, StackConfig } from "./config";
@@ -82,10 +89,20 @@ export interface AzurePlatform {
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly cluster: AksCluster;
     readonly registry: ContainerRegistry;
+    /** The stack's VNet and subnets (private endpoints go into its endpoint subnet). */
+    readonly network: StackNetwork;
+    /** Whether ACR and Storage keep a public endpoint (`network.publicNetworkAccess`). */
+    readonly publicNetworkAccess: boolean;
+    /** The Log Analytics workspace every diagnostic setting sends to. */
+    readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
     readonly tags: Record<string, string>;
 }
 
-/** Mode `aks`: resource group, registry, AKS (+ its Kubernetes provider). */
+/**
+ * Mode `aks`: resource group, network (VNet, subnets, egress), registry, AKS (+ its Kubernetes
+ * provider), the registry's private endpoint, diagnostic settings of AKS and ACR, and the pod
+ * security initiative on the cluster.
+ */
 export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platform {
     const tags = stackTags(cfg);
     const resourceGroup = new resources.ResourceGroup(
@@ -93,12 +110,27 @@ export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platfor
         { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags },
         { protect: cfg.protect },
     );
+    const n = cfg.network;
+    const network = new StackNetwork("itops-network", {
+        resourceGroupName: resourceGroup.name,
+        location: cfg.location,
+        vnetName: n.vnetName,
+        addressSpace: n.addressSpace,
+        existingVnetId: n.existingVnetId,
+        subnets: n.subnets,
+        outbound: n.outbound,
+        zones: cfg.cluster.zones,
+        tags,
+    });
     const registry = new ContainerRegistry("itops-registry", {
         registryName: cfg.registry.name,
         resourceGroupName: cfg.registry.resourceGroupName ?? resourceGroup.name,
         location: cfg.location,
         existing: cfg.registry.existing,
         sku: cfg.registry.sku,
+        publicNetworkAccess: n.publicNetworkAccess,
+        zoneRedundant: cfg.registry.zoneRedundant,
+        untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
         protect: cfg.protect,
         tags,
     });
@@ -125,15 +157,65 @@ export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platfor
         nodeOsWindow: c.nodeOsWindow,
         logRetentionDays: c.logRetentionDays,
         registryId: registry.registryId,
+        apiServer: c.apiServer,
+        network: {
+            nodeSubnetId: network.nodeSubnetId,
+            apiServerSubnetId: network.apiServerSubnetId,
+            outboundType: network.outboundType,
+            roleScopes: network.clusterRoleScopes,
+        },
         protect: cfg.protect,
         tags,
+    });
+    // The kubelet pulls through the registry's private endpoint (its public endpoint may be off).
+    const registryEndpoint = new PrivateEndpoint("itops-registry-endpoint", {
+        resourceGroupName: resourceGroup.name,
+        location: cfg.location,
+        target: "registry",
+        resourceId: registry.registryId,
+        endpointName: `pe-${cfg.registry.name}`,
+        subnetId: network.privateEndpointSubnetId,
+        vnetId: network.vnetId,
+        tags,
+    });
+    new DiagnosticSettings("itops-aks-diagnostics", {
+        resourceUri: cluster.clusterId,
+        workspaceId: cluster.logAnalyticsWorkspaceId,
+        logCategories: c.diagnosticLogCategories,
+        metricCategories: ["AllMetrics"],
+    });
+    new DiagnosticSettings("itops-registry-diagnostics", {
+        resourceUri: registry.registryId,
+        workspaceId: cluster.logAnalyticsWorkspaceId,
+        logCategories: REGISTRY_LOG_CATEGORIES,
+        metricCategories: ["AllMetrics"],
+    });
+    // Monitoring's namespace is exempt: node-exporter needs the host's network, PID namespace and
+    // paths by design (its own Pod Security labels say privileged).
+    new PodSecurityPolicy("itops-pod-security", {
+        clusterId: cluster.clusterId,
+        assignmentName: `pod-security-${c.podSecurityPolicy.level}`,
+        level: c.podSecurityPolicy.level,
+        effect: c.podSecurityPolicy.effect,
+        excludedNamespaces: [cfg.monitoring.namespace, ...c.podSecurityPolicy.excludedNamespaces],
     });
     return {
         provider: cluster.provider,
         registryLoginServer: registry.loginServer,
-        // After the whole cluster component, so the kubelet's AcrPull grant exists before pods pull.
-        workloadDependsOn: [cluster],
-        azure: { resourceGroupName: resourceGroup.name, location: cfg.location, oidcIssuerUrl: cluster.oidcIssuerUrl, cluster, registry, tags },
+        // After the whole cluster component (the kubelet's AcrPull grant) and the registry's
+        // private endpoint with its DNS, so the pods' first pull already goes through it.
+        workloadDependsOn: [cluster, registryEndpoint],
+        azure: {
+            resourceGroupName: resourceGroup.name,
+            location: cfg.location,
+            oidcIssuerUrl: cluster.oidcIssuerUrl,
+            cluster,
+            registry,
+            network,
+            publicNetworkAccess: n.publicNetworkAccess,
+            logAnalyticsWorkspaceId: cluster.logAnalyticsWorkspaceId,
+            tags,
+        },
     };
 }
 
@@ -276,7 +358,8 @@ export function deployStack(cfg: StackConfig) {
         monitoringNamespace: monitoring.namespace,
         grafanaAdminSecret: monitoring.grafanaAdminSecretName,
         ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
-        ...(backup ? { backupIdentityClientId: backup.identityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
+        ...(backup ? { backupIdentityClientId: backup.identityClientId, restoreIdentityClientId: backup.restoreIdentityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
+        ...(azure ? { vnetId: azure.network.vnetId } : {}),
         ...(migration ? { migration: migration.outputs } : {}),
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
         ...(cfg.clusterMode === "aks"
@@ -296,6 +379,8 @@ export function deployStack(cfg: StackConfig) {
 export interface DeployedBackup {
     readonly cronJobs: MongoBackup;
     readonly identityClientId: pulumi.Input<string>;
+    /** Client id of the read-only identity of restores and drills. */
+    readonly restoreIdentityClientId: pulumi.Input<string>;
     /** Mode aks only: the storage the stack created. */
     readonly storage?: BackupStorage;
 }
@@ -306,7 +391,7 @@ export interface DeployedBackup {
  */
 export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined, k8sOpts: pulumi.ComponentResourceOptions): DeployedBackup {
     const b = cfg.backup;
-    let target: { identityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
+    let target: { identityClientId: pulumi.Input<string>; restoreIdentityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
     if (azure) {
         const storage = new BackupStorage("itops-backup-storage", {
             resourceGroupName: azure.resourceGroupName,
@@ -318,7 +403,26 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
             coolAfterDays: b.storage.coolAfterDays,
             softDeleteDays: b.storage.softDeleteDays,
             immutabilityLocked: b.storage.immutabilityLocked,
+            publicNetworkAccess: azure.publicNetworkAccess,
+            requireInfrastructureEncryption: b.storage.requireInfrastructureEncryption,
             tags: azure.tags,
+        });
+        // The jobs reach the account through its private endpoint (its public endpoint may be off).
+        new PrivateEndpoint("itops-backup-storage-endpoint", {
+            resourceGroupName: azure.resourceGroupName,
+            location: azure.location,
+            target: "blob",
+            resourceId: storage.accountId,
+            endpointName: `pe-itops-backup-${cfg.stack}`,
+            subnetId: azure.network.privateEndpointSubnetId,
+            vnetId: azure.network.vnetId,
+            tags: azure.tags,
+        });
+        new DiagnosticSettings("itops-backup-storage-diagnostics", {
+            resourceUri: storage.blobServiceId,
+            workspaceId: azure.logAnalyticsWorkspaceId,
+            logCategories: BLOB_LOG_CATEGORIES,
+            metricCategories: ["Transaction"],
         });
         const identity = new WorkloadIdentity("itops-backup-identity", {
             resourceGroupName: azure.resourceGroupName,
@@ -331,9 +435,26 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
             scope: storage.containerId,
             tags: azure.tags,
         });
-        target = { identityClientId: identity.clientId, containerUrl: pulumi.interpolate`${storage.blobEndpoint}${storage.containerName}`, storage };
+        // Restore and restore drill: their own identity, which can only read the backups.
+        const reader = new WorkloadIdentity("itops-restore-identity", {
+            resourceGroupName: azure.resourceGroupName,
+            location: azure.location,
+            identityName: `id-itops-restore-${cfg.stack}`,
+            oidcIssuerUrl: azure.oidcIssuerUrl,
+            namespace: b.namespace,
+            serviceAccountName: b.restoreServiceAccountName,
+            roleId: STORAGE_BLOB_DATA_READER_ROLE_ID,
+            scope: storage.containerId,
+            tags: azure.tags,
+        });
+        target = {
+            identityClientId: identity.clientId,
+            restoreIdentityClientId: reader.clientId,
+            containerUrl: pulumi.interpolate`${storage.blobEndpoint}${storage.containerName}`,
+            storage,
+        };
     } else if (b.existing) {
-        target = { identityClientId: b.existing.identityClientId, containerUrl: b.existing.containerUrl };
+        target = { identityClientId: b.existing.identityClientId, restoreIdentityClientId: b.existing.restoreIdentityClientId, containerUrl: b.existing.containerUrl };
     } else {
         // parseBackup requires backup.existing for enabled backups in mode existing.
         throw new ConfigError(`${PROJECT}:backup.existing`, `${PROJECT}:backup.existing is required with cluster.mode existing`);
@@ -344,6 +465,8 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
             namespace: b.namespace,
             serviceAccountName: b.serviceAccountName,
             identityClientId: target.identityClientId,
+            restoreServiceAccountName: b.restoreServiceAccountName,
+            restoreIdentityClientId: target.restoreIdentityClientId,
             containerUrl: target.containerUrl,
             stackName: cfg.stack,
             mongoUri: b.mongoUri,
@@ -368,7 +491,7 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
         },
         k8sOpts,
     );
-    return { cronJobs, identityClientId: target.identityClientId, storage: target.storage };
+    return { cronJobs, identityClientId: target.identityClientId, restoreIdentityClientId: target.restoreIdentityClientId, storage: target.storage };
 }
 
 /**

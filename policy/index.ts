@@ -18,6 +18,7 @@ function stackFacts(): StackFacts {
     let registryName: string | undefined;
     let registryLoginServer: string | undefined;
     let allowPublicLoadBalancer: boolean | undefined;
+    let publicNetworkAccess: boolean | undefined;
     try {
         stack = pulumi.getStack();
         const config = new pulumi.Config("it-ops-infra");
@@ -25,11 +26,12 @@ function stackFacts(): StackFacts {
         registryName = registry?.name;
         registryLoginServer = registry?.loginServer;
         allowPublicLoadBalancer = config.getObject<{ allowPublicLoadBalancer?: boolean }>("app")?.allowPublicLoadBalancer;
+        publicNetworkAccess = config.getObject<{ publicNetworkAccess?: boolean }>("network")?.publicNetworkAccess;
     } catch {
         // An engine that does not pass the stack's config: the policies then fail closed
         // (no registry is allowed) until `--policy-pack-config` supplies the values.
     }
-    return { stack, registryName, registryLoginServer, allowPublicLoadBalancer };
+    return { stack, registryName, registryLoginServer, allowPublicLoadBalancer, publicNetworkAccess };
 }
 
 new PolicyPack(

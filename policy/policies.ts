@@ -363,6 +363,72 @@ export const registryAdminDisabled: ItOpsResourcePolicy = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Network exposure of Azure resources (issue 15)
+// ---------------------------------------------------------------------------------------------
+
+export interface PublicNetworkPolicyConfig {
+    /** Whether the stack allows ACR/Storage public endpoints (`network.publicNetworkAccess`; never in production). */
+    readonly allowPublicNetworkAccess?: boolean;
+}
+
+export const registryPrivateNetwork: ItOpsResourcePolicy = {
+    name: "registry-private-network",
+    description: "Container registries answer only on their private endpoint: publicNetworkAccess Disabled and image export disabled (unless the stack allows public access; never in production).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { allowPublicNetworkAccess: { type: "boolean", default: false } } },
+    validateResource: (args, reportViolation) => {
+        if (!REGISTRY.test(args.type)) return;
+        if (args.getConfig<PublicNetworkPolicyConfig>().allowPublicNetworkAccess) return;
+        const p = args.props ?? {};
+        const problems: string[] = [];
+        if (p.publicNetworkAccess !== "Disabled") problems.push(`publicNetworkAccess must be Disabled, is ${p.publicNetworkAccess ?? "unset (Enabled)"}`);
+        if (p.policies?.exportPolicy?.status !== "disabled") problems.push("policies.exportPolicy.status must be disabled (no copying images out)");
+        if (problems.length) reportViolation(`container registry ${p.registryName ?? args.name}: ${problems.join("; ")} (set it-ops-infra:network.publicNetworkAccess false)`);
+    },
+};
+
+export const storagePrivateNetwork: ItOpsResourcePolicy = {
+    name: "storage-private-network",
+    description: "Storage accounts deny network access by default, and answer only on their private endpoint (publicNetworkAccess Disabled) unless the stack allows public access (never in production).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { allowPublicNetworkAccess: { type: "boolean", default: false } } },
+    validateResource: (args, reportViolation) => {
+        if (!STORAGE.test(args.type)) return;
+        const p = args.props ?? {};
+        const problems: string[] = [];
+        if (p.networkRuleSet?.defaultAction !== "Deny") problems.push(`networkRuleSet.defaultAction must be Deny, is ${p.networkRuleSet?.defaultAction ?? "unset (Allow)"}`);
+        if (!args.getConfig<PublicNetworkPolicyConfig>().allowPublicNetworkAccess && p.publicNetworkAccess !== "Disabled") {
+            problems.push(`publicNetworkAccess must be Disabled, is ${p.publicNetworkAccess ?? "unset (Enabled)"}`);
+        }
+        if (problems.length) reportViolation(`storage account ${p.accountName ?? args.name}: ${problems.join("; ")}`);
+    },
+};
+
+/** Whether a list of authorized ranges opens the API server to everyone. */
+function opensToInternet(ranges: unknown[]): boolean {
+    return ranges.some((r) => typeof r === "string" && /\/0$/.test(r));
+}
+
+export const aksApiServerRestricted: ItOpsResourcePolicy = {
+    name: "aks-api-server-restricted",
+    description: "The AKS API server is private, or public only for authorized IP ranges (never 0.0.0.0/0), and run command is disabled.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!AKS.test(args.type)) return;
+        const p = args.props ?? {};
+        const a = p.apiServerAccessProfile ?? {};
+        const problems: string[] = [];
+        const ranges: unknown[] = Array.isArray(a.authorizedIPRanges) ? a.authorizedIPRanges : [];
+        if (a.enablePrivateCluster !== true) {
+            if (ranges.length === 0) problems.push("the API server is public without authorizedIPRanges (make it private or list the allowed ranges)");
+            else if (opensToInternet(ranges)) problems.push("authorizedIPRanges must not contain a /0 block");
+        }
+        if (a.disableRunCommand !== true) problems.push("apiServerAccessProfile.disableRunCommand must be true");
+        if (problems.length) reportViolation(`AKS cluster ${p.resourceName ?? args.name}: ${problems.join("; ")}`);
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
 // The pack's contents and its per-stack config
 // ---------------------------------------------------------------------------------------------
 
@@ -376,6 +442,9 @@ export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     aksClusterHardened,
     storageAccountHardened,
     registryAdminDisabled,
+    registryPrivateNetwork,
+    storagePrivateNetwork,
+    aksApiServerRestricted,
 ];
 export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability];
 
@@ -388,6 +457,8 @@ export interface StackFacts {
     readonly registryLoginServer?: string;
     /** `it-ops-infra:app.allowPublicLoadBalancer`. */
     readonly allowPublicLoadBalancer?: boolean;
+    /** `it-ops-infra:network.publicNetworkAccess` (ignored in production, where it is never allowed). */
+    readonly publicNetworkAccess?: boolean;
 }
 
 /** The login servers of the stack's registry: the ACR of `registry.name`, or `registry.loginServer`. */
@@ -398,11 +469,16 @@ function stackRegistries(facts: StackFacts): string[] {
 
 /** The policy config of a stack: its registry's login server, production or not, LB allowance. */
 export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
+    const isProduction = facts.stack === "production" || facts.stack === "";
     return {
         [imagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
         // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
         [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },
+        // Production (or an unknown stack: fail closed) never allows public ACR/Storage endpoints.
+        ...Object.fromEntries(
+            [registryPrivateNetwork, storagePrivateNetwork].map((p) => [p.name, { allowPublicNetworkAccess: !isProduction && (facts.publicNetworkAccess ?? false) }]),
+        ),
     };
 }
 

@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BackupStorage,
+    STORAGE_BLOB_DATA_READER_ROLE_ID,
     MongoBackup,
     MongoBackupArgs,
     STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
@@ -59,11 +60,17 @@ for (const stack of STACKS) {
                         enabled: true,
                         immutabilityPolicy: { immutabilityPeriodSinceCreationInDays: e.retention, state: e.state, allowProtectedAppendWrites: false },
                     },
+                    // Private endpoint only: no public endpoint, network rules deny everything, no bypass.
+                    publicNetworkAccess: "Disabled",
+                    networkRuleSet: { defaultAction: "Deny", bypass: "None", ipRules: [], virtualNetworkRules: [] },
+                    // Double encryption (infrastructure layer), Microsoft-managed keys.
+                    encryption: { keySource: "Microsoft.Storage", requireInfrastructureEncryption: true, services: { blob: { enabled: true, keyType: "Account" } } },
                 },
             );
             assert.equal(account.inputs.resourceGroupName, `rg-it-ops-${stack}`);
-            // Protected and retained in every stack (staging has it-ops-infra:protect false).
-            assert.deepEqual(account.options, { protect: true, retainOnDelete: true });
+            // Protected and retained in every stack (staging has it-ops-infra:protect false); turning
+            // infrastructure encryption on for an existing account plans a replace, which protect stops.
+            assert.deepEqual(account.options, { protect: true, retainOnDelete: true, replaceOnChanges: ["encryption.requireInfrastructureEncryption"] });
             assert.equal(one(r, "random:index/randomString:RandomString", "itops-backup-storage-suffix").options.protect, true);
         });
 
@@ -110,7 +117,7 @@ for (const stack of STACKS) {
             const r = await render(stack);
             const [sa] = manifests(r, "ServiceAccount", "mongodb-backup");
             assert.ok(sa, "ServiceAccount rendered");
-            const fic = one(r, "azure-native:managedidentity:FederatedIdentityCredential");
+            const fic = one(r, "azure-native:managedidentity:FederatedIdentityCredential", "itops-backup-identity-federation");
             assert.equal(fic.inputs.subject, `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`);
             assert.equal(fic.inputs.subject, "system:serviceaccount:itops-backup:mongodb-backup");
             assert.equal(fic.inputs.issuer, r.outputs.oidcIssuerUrl);
@@ -135,6 +142,54 @@ for (const stack of STACKS) {
             // Only one role assignment for the backup identity, and no storage key anywhere.
             assert.equal(all(r, "azure-native:authorization:RoleAssignment").filter((x) => x.name.startsWith("itops-backup")).length, 1);
             assert.ok(!r.resources.some((x) => /listStorageAccountKeys|StorageAccountKey/i.test(x.type)));
+        });
+
+        it("restore identity: its own ServiceAccount and federated credential, Storage Blob Data Reader on the container only", async () => {
+            const r = await render(stack);
+            const [sa] = manifests(r, "ServiceAccount", "mongodb-restore");
+            assert.ok(sa, "restore ServiceAccount rendered");
+            assert.equal(sa.metadata.namespace, "itops-backup");
+            assert.equal(sa.automountServiceAccountToken, false);
+            const identity = one(r, "azure-native:managedidentity:UserAssignedIdentity", "itops-restore-identity");
+            assert.equal(identity.inputs.resourceName, `id-itops-restore-${stack}`);
+            assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], mockUuid(`identity-client/id-itops-restore-${stack}`));
+            assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], r.outputs.restoreIdentityClientId);
+            assert.notEqual(r.outputs.restoreIdentityClientId, r.outputs.backupIdentityClientId);
+            const fic = one(r, "azure-native:managedidentity:FederatedIdentityCredential", "itops-restore-identity-federation");
+            assert.equal(fic.inputs.subject, "system:serviceaccount:itops-backup:mongodb-restore");
+            assert.equal(fic.inputs.issuer, r.outputs.oidcIssuerUrl);
+            assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
+            const role = one(r, "azure-native:authorization:RoleAssignment", "itops-restore-identity-role");
+            assert.equal(STORAGE_BLOB_DATA_READER_ROLE_ID, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
+            assert.equal(role.inputs.roleDefinitionId, `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER_ROLE_ID}`);
+            assert.equal(role.inputs.scope, one(r, "azure-native:authorization:RoleAssignment", "itops-backup-identity-role").inputs.scope, "the same container, nothing wider");
+            assert.equal(role.inputs.principalId, mockUuid(`identity-principal/id-itops-restore-${stack}`));
+            // The drill and the restore run as the reader; only the backup runs as the writer.
+            const saOf = (name: string) => manifests(r, "CronJob", name)[0].spec.jobTemplate.spec.template.spec.serviceAccountName;
+            assert.deepEqual([saOf("mongodb-backup"), saOf("mongodb-restore-drill"), saOf("mongodb-restore")], ["mongodb-backup", "mongodb-restore", "mongodb-restore"]);
+        });
+
+        it("backup storage: private endpoint (blob) with its private DNS zone, diagnostic setting on the blob service", async () => {
+            const r = await render(stack);
+            const account = one(r, "azure-native:storage:StorageAccount", "itops-backup-storage").inputs.accountName;
+            const accountId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-it-ops-${stack}/providers/Microsoft.Storage/storageAccounts/${account}`;
+            const pe = one(r, "azure-native:network:PrivateEndpoint", "itops-backup-storage-endpoint").inputs as any;
+            assert.deepEqual(pe.privateLinkServiceConnections, [{ name: `pe-itops-backup-${stack}`, privateLinkServiceId: accountId, groupIds: ["blob"] }]);
+            assert.equal(pe.subnet.id, `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-it-ops-${stack}/providers/Microsoft.Network/virtualNetworks/vnet-it-ops-${stack}/subnets/snet-private-endpoints`);
+            const zone = one(r, "azure-native:privatedns:PrivateZone", "itops-backup-storage-endpoint-zone").inputs;
+            assert.equal(zone.privateZoneName, "privatelink.blob.core.windows.net");
+            const group = one(r, "azure-native:network:PrivateDnsZoneGroup", "itops-backup-storage-endpoint-dns").inputs as any;
+            assert.equal(group.privateEndpointName, `pe-itops-backup-${stack}`);
+            assert.match(group.privateDnsZoneConfigs[0].privateDnsZoneId, /\/privateDnsZones\/privatelink\.blob\.core\.windows\.net$/);
+            const diag = one(r, "azure-native:monitor:DiagnosticSetting", "itops-backup-storage-diagnostics").inputs as any;
+            assert.equal(diag.resourceUri, `${accountId}/blobServices/default`);
+            assert.deepEqual(diag.logs, [
+                { category: "StorageRead", enabled: true },
+                { category: "StorageWrite", enabled: true },
+                { category: "StorageDelete", enabled: true },
+            ]);
+            assert.deepEqual(diag.metrics, [{ category: "Transaction", enabled: true }]);
+            assert.match(diag.workspaceId, /\/workspaces\/log-aks-it-ops-/);
         });
 
         it("backup CronJob: schedule + time zone, Forbid, deadlines, history, workload identity label, restricted pods", async () => {
@@ -220,7 +275,7 @@ for (const stack of STACKS) {
             const provider = one(r, "pulumi:providers:kubernetes").urn;
             assert.ok(one(r, "itops:kubernetes:MongoBackup").options.provider?.startsWith(provider));
             const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && x.name.startsWith("itops-backup"));
-            assert.equal(objects.length, 7);
+            assert.equal(objects.length, 8);
             for (const x of objects) assert.equal(x.options.provider, undefined, x.name);
         });
 
@@ -240,6 +295,8 @@ const baseArgs: MongoBackupArgs = {
     namespace: "itops-backup",
     serviceAccountName: "mongodb-backup",
     identityClientId: "client-id",
+    restoreServiceAccountName: "mongodb-restore",
+    restoreIdentityClientId: "reader-client-id",
     containerUrl: "https://acct.blob.core.windows.net/mongodb-backups",
     stackName: "test",
     mongoUri: pulumi.secret(`mongodb://backup:${SOURCE_SECRET}@mongo:27017/`),
@@ -258,12 +315,13 @@ describe("MongoBackup component", () => {
         const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
         assert.equal(env.find((x: any) => x.name === "BACKUP_OPLOG").value, "true");
         assert.ok(env.every((x: any) => x.name !== "MONGODB_URI" || (x.valueFrom && x.value === undefined)));
-        // Counts: Namespace, ServiceAccount, Secret, ConfigMap and three CronJobs.
+        // Counts: Namespace, two ServiceAccounts (writer, reader), Secret, ConfigMap and three CronJobs.
         assert.deepEqual(
             r.resources.filter((x) => x.custom).map((x) => `${x.inputs.kind}/${(x.inputs.metadata as any).name}`),
             [
                 "Namespace/itops-backup",
                 "ServiceAccount/mongodb-backup",
+                "ServiceAccount/mongodb-restore",
                 "Secret/backup-credentials",
                 "ConfigMap/mongodb-backup-scripts",
                 "CronJob/mongodb-backup",
@@ -281,6 +339,8 @@ describe("MongoBackup component", () => {
     const bad: [string, Partial<MongoBackupArgs>, RegExp][] = [
         ["namespace", { namespace: "Bad_NS" }, /args\.namespace must be a DNS-1123 label/],
         ["serviceAccountName", { serviceAccountName: "Bad SA" }, /args\.serviceAccountName/],
+        ["restoreServiceAccountName", { restoreServiceAccountName: "Bad SA" }, /args\.restoreServiceAccountName must be a DNS-1123 subdomain/],
+        ["restoreServiceAccountName (the writer's)", { restoreServiceAccountName: "mongodb-backup" }, /args\.restoreServiceAccountName must be a ServiceAccount other than serviceAccountName/],
         ["stackName", { stackName: "a/b" }, /args\.stackName/],
         ["mongoImage", { mongoImage: "mongo:latest" }, /args\.mongoImage must be a pinned image reference/],
         ["azcopyImage", { azcopyImage: "azcopy" }, /args\.azcopyImage must be a pinned image reference \(no tag\)/],
@@ -317,6 +377,17 @@ describe("BackupStorage component", () => {
         assert.equal((one(r, "azure-native:storage:BlobServiceProperties").inputs.deleteRetentionPolicy as any).days, 14);
         assert.equal(one(r, "azure-native:storage:BlobContainer").inputs.containerName, "mongodb-backups");
         assert.deepEqual(one(r, "random:index/randomString:RandomString").inputs, { length: 8, lower: true, upper: false, numeric: true, special: false });
+        assert.equal(account.inputs.publicNetworkAccess, "Disabled");
+        assert.equal((account.inputs.encryption as any).requireInfrastructureEncryption, true);
+    });
+
+    it("publicNetworkAccess true keeps deny-by-default network rules; infrastructure encryption can be left off for an existing account", async () => {
+        const r = await record(() => new BackupStorage("s", { ...storageArgs, publicNetworkAccess: true, requireInfrastructureEncryption: false }));
+        const account = one(r, "azure-native:storage:StorageAccount");
+        assert.equal(account.inputs.publicNetworkAccess, "Enabled");
+        assert.deepEqual(account.inputs.networkRuleSet, { defaultAction: "Deny", bypass: "None", ipRules: [], virtualNetworkRules: [] });
+        assert.deepEqual(account.inputs.encryption, { keySource: "Microsoft.Storage", requireInfrastructureEncryption: false, services: { blob: { enabled: true, keyType: "Account" } } });
+        assert.deepEqual(account.options.replaceOnChanges, ["encryption.requireInfrastructureEncryption"]);
     });
 
     const bad: [string, Partial<BackupStorageArgs>, RegExp][] = [

@@ -73,7 +73,9 @@ describe("backup config: defaults and stack files", () => {
             coolAfterDays: 7,
             softDeleteDays: 14,
             immutabilityLocked: false,
+            requireInfrastructureEncryption: true,
         });
+        assert.equal(b.restoreServiceAccountName, "mongodb-restore");
         assert.equal(b.schedule, "0 2 * * *");
         assert.equal(b.timeZone, "Asia/Tokyo");
         assert.equal(b.drillEnabled, true);

@@ -65,8 +65,11 @@ describe("stack files", () => {
         assert.equal(c.cluster.userPool.name, "user");
         assert.equal(c.cluster.systemPool.name, "system");
         assert.deepEqual(c.cluster.upgradeWindow, { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 });
-        assert.equal(c.registry.sku, "Standard");
+        // Premium (private endpoint, zone redundancy, retention policy), as the stack file says.
+        assert.equal(c.registry.sku, "Premium");
         assert.equal(c.registry.existing, false);
+        assert.equal(c.registry.zoneRedundant, true);
+        assert.equal(c.registry.untaggedRetentionDays, 7);
     });
 
     it("is frozen", () => {

@@ -21,12 +21,15 @@ import { run } from "./tools";
 
 const PROVIDER = "pulumi:providers:kubernetes";
 const CLIENT_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+/** The read-only identity of restores and drills (Storage Blob Data Reader). */
+const READER_CLIENT_ID = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
 const CONTAINER_URL = "https://itopsbkplocal.blob.core.windows.net/mongodb-backups";
 /** The local stack with every optional Kubernetes part on: backups (existing storage) and the load test. */
 const FULL = [
     "backup.enabled=true",
     `backup.existing.identityClientId=${CLIENT_ID}`,
     `backup.existing.containerUrl=${CONTAINER_URL}`,
+    `backup.existing.restoreIdentityClientId=${READER_CLIENT_ID}`,
     "verification.loadTest.enabled=true",
     "verification.loadTest.image=localhost:5001/mirror/k6:1.8.1",
     "backup.images.mongo=localhost:5001/mirror/mongo:7.0.14",
@@ -146,6 +149,9 @@ describe("render: local with backups on existing storage and the load test", () 
         const r = await render("local", FULL);
         const [sa] = manifests(r, "ServiceAccount", "mongodb-backup");
         assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], CLIENT_ID);
+        const [reader] = manifests(r, "ServiceAccount", "mongodb-restore");
+        assert.equal(reader.metadata.annotations["azure.workload.identity/client-id"], READER_CLIENT_ID, "restores and drills use the read-only identity");
+        assert.equal(r.outputs.restoreIdentityClientId, READER_CLIENT_ID);
         const cronJobs = manifests(r, "CronJob").map((c) => c.metadata.name).sort();
         assert.deepEqual(cronJobs, ["mongodb-backup", "mongodb-restore", "mongodb-restore-drill"]);
         const [backup] = manifests(r, "CronJob", "mongodb-backup");
@@ -231,6 +237,9 @@ const BAD: [string, string[], string, string][] = [
     ["backup.existing while backups are off", [`backup.existing.identityClientId=${CLIENT_ID}`], "it-ops-infra:backup.existing", "only used when backups are enabled"],
     ["backup.storage (Azure)", ["backup.storage.sku=Standard_LRS"], "it-ops-infra:backup.storage", "only used with cluster.mode aks"],
     ["Defender (Azure)", ["verification.defenderForContainers=true"], "it-ops-infra:verification.defenderForContainers", "only used with cluster.mode aks"],
+    ["backup.existing without the read-only identity", FULL.slice(0, 3), "it-ops-infra:backup.existing.restoreIdentityClientId", "is required"],
+    ["backup.existing with the writer as the restore identity", [...FULL.slice(0, 3), `backup.existing.restoreIdentityClientId=${CLIENT_ID}`], "it-ops-infra:backup.existing.restoreIdentityClientId", "must differ from identityClientId"],
+    ["the Azure network", ["network.publicNetworkAccess=false"], "it-ops-infra:network", "only used with cluster.mode aks"],
 ];
 
 describe("existing-mode validation (parser)", () => {
@@ -251,7 +260,7 @@ describe("existing-mode validation (parser)", () => {
         const parseStaging = (set: string) => parseStackConfig("staging", toRuntimeConfig(applySet(raw, set)), raw.secretKeys, { secretPlaceholders: (k) => k !== uri });
         assert.equal(parseStaging("backup.enabled=false").config.backup.enabled, false);
         assert.throws(() => parseStaging("backup.enabled=true"), (e: unknown) => e instanceof ConfigError && e.key === uri);
-        assert.equal(parseLocal(FULL.slice(0, 3)).backup.existing?.containerUrl, CONTAINER_URL);
+        assert.equal(parseLocal(FULL.slice(0, 4)).backup.existing?.containerUrl, CONTAINER_URL);
     });
 
     it("mode aks rejects existing-mode keys", () => {

@@ -29,7 +29,8 @@ describe("AKS cluster per stack", () => {
             });
             assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
             assert.deepEqual(c.securityProfile.workloadIdentity, { enabled: true });
-            assert.deepEqual(c.identity, { type: "SystemAssigned" });
+            // A user-assigned control-plane identity (Network Contributor on its subnets before creation).
+            assert.deepEqual(c.identity, { type: "UserAssigned", userAssignedIdentities: [`/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-it-ops-${stack}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-aks-it-ops-${stack}`] });
             assert.equal(c.networkProfile.networkPlugin, "azure");
             assert.equal(c.networkProfile.networkPluginMode, "overlay");
             assert.equal(c.networkProfile.networkDataplane, "cilium");
@@ -173,6 +174,12 @@ describe("component validation", () => {
         ["zones", { zones: ["a"] }, /args\.zones must be zone numbers/],
         ["logRetentionDays", { logRetentionDays: 1 }, /args\.logRetentionDays must be an integer from 30 to 730, got 1/],
         ["kubeloginMode", { kubeloginMode: "devicecode" as never }, /args\.kubeloginMode must be one of azurecli, workloadidentity/],
+        ["apiServer.access", { apiServer: { access: "public" as never } }, /args\.apiServer\.access must be one of private, authorizedRanges, got "public"/],
+        ["apiServer.authorizedIpRanges (empty)", { apiServer: { access: "authorizedRanges", authorizedIpRanges: [] } }, /args\.apiServer\.authorizedIpRanges must be valid authorized ranges: it must list at least one CIDR/],
+        ["apiServer.authorizedIpRanges (0.0.0.0/0)", { apiServer: { access: "authorizedRanges", authorizedIpRanges: ["0.0.0.0/0"] } }, /must not hold a block wider than \/8/],
+        ["apiServer.authorizedIpRanges (private cluster)", { apiServer: { authorizedIpRanges: ["203.0.113.0/24"] } }, /args\.apiServer\.authorizedIpRanges must be empty for a private API server/],
+        ["network.outboundType", { network: { nodeSubnetId: "n", apiServerSubnetId: "a", outboundType: "loadBalancer" as never, roleScopes: ["n"] } }, /args\.network\.outboundType must be one of userAssignedNATGateway, userDefinedRouting/],
+        ["network.roleScopes", { network: { nodeSubnetId: "n", apiServerSubnetId: "a", outboundType: "userAssignedNATGateway", roleScopes: [] } }, /args\.network\.roleScopes must be a non-empty list/],
     ];
     for (const [field, patch, message] of BAD) {
         it(`AksCluster rejects a bad ${field} before creating any child`, async () => {

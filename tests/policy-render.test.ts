@@ -27,7 +27,8 @@ const isResource = (x: ResourceEntry) => !x.type.startsWith("itops:") && !x.type
 /** Runs the whole pack over a rendering's resources; returns `policy: message` lines. */
 export function runPack(r: Rendering, entries: readonly ResourceEntry[] = r.resources): string[] {
     const registry = r.config.clusterMode === "aks" ? { registryName: r.config.registry.name } : { registryLoginServer: r.config.registry.loginServer };
-    const config = policyConfigFor({ stack: r.stack, ...registry, allowPublicLoadBalancer: r.config.app.allowPublicLoadBalancer });
+    const publicNetworkAccess = r.config.clusterMode === "aks" ? r.config.network.publicNetworkAccess : undefined;
+    const config = policyConfigFor({ stack: r.stack, ...registry, allowPublicLoadBalancer: r.config.app.allowPublicLoadBalancer, publicNetworkAccess });
     const resources = entries.filter(isResource).map((x) => ({ type: x.type, props: x.inputs, urn: x.urn, name: x.name }));
     const out: string[] = [];
     for (const p of RESOURCE_POLICIES) {
@@ -69,6 +70,30 @@ describe("policy pack over the production render with app.split=true", () => {
     it("finds zero violations (two Deployments, each with PDB and spread)", async () => {
         const r = await render("production", ["app.split=true"]);
         assert.equal(r.resources.filter((x) => x.type === "kubernetes:apps/v1:Deployment").length, 2);
+        assert.deepEqual(runPack(r), []);
+    });
+});
+
+describe("policy pack over renders that open the network", () => {
+    it("production with public ACR/Storage access and a public API server without ranges: each is a violation", async () => {
+        const r = await render("production", ["network.publicNetworkAccess=true", "cluster.apiServer.access=authorizedRanges", 'cluster.apiServer.authorizedIpRanges=["203.0.113.0/24"]']);
+        const opened: Rendering = {
+            ...r,
+            resources: r.resources.map((x) => {
+                if (x.type !== "azure-native:containerservice:ManagedCluster") return x;
+                const inputs = structuredClone(x.inputs) as any;
+                inputs.apiServerAccessProfile.authorizedIPRanges = [];
+                return { ...x, inputs };
+            }),
+        };
+        const out = runPack(opened).filter((m) => /^(registry|storage)-private-network|^aks-api-server-restricted/.test(m));
+        assert.equal(out.length, 3, out.join("\n"));
+        assert.match(out.join("\n"), /^registry-private-network: container registry itopsproductionacr: publicNetworkAccess must be Disabled, is Enabled/m);
+        assert.match(out.join("\n"), /^storage-private-network: storage account itopsbkpproducti[a-z0-9]+: publicNetworkAccess must be Disabled, is Enabled/m);
+        assert.match(out.join("\n"), /^aks-api-server-restricted: AKS cluster aks-it-ops-production: the API server is public without authorizedIPRanges/m);
+    });
+    it("staging may open ACR/Storage by config (a debugging stack), never production", async () => {
+        const r = await render("staging", ["network.publicNetworkAccess=true"]);
         assert.deepEqual(runPack(r), []);
     });
 });

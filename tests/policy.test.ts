@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
+    aksApiServerRestricted,
     aksClusterHardened,
     containerProbes,
     containerResources,
@@ -16,10 +17,12 @@ import {
     policyConfigFor,
     productionHighAvailability,
     registryAdminDisabled,
+    registryPrivateNetwork,
     RESOURCE_POLICIES,
     restrictedSecurityContext,
     STACK_POLICIES,
     storageAccountHardened,
+    storagePrivateNetwork,
 } from "../policy/policies";
 
 /** Runs a resource policy on one resource; returns the violation messages. */
@@ -221,10 +224,55 @@ describe("registry-admin-disabled", () => {
     });
 });
 
+describe("registry-private-network", () => {
+    const ACR = "azure-native:containerregistry:Registry";
+    const good = { registryName: "acr", publicNetworkAccess: "Disabled", policies: { exportPolicy: { status: "disabled" } } };
+    it("passes a registry with public access and export disabled", () => assert.deepEqual(check(registryPrivateNetwork, ACR, good), []));
+    it("fails public access (set or unset) and enabled export", () => {
+        const out = check(registryPrivateNetwork, ACR, { ...good, publicNetworkAccess: "Enabled", policies: { exportPolicy: { status: "enabled" } } });
+        assert.equal(out.length, 1);
+        assert.match(out[0], /^container registry acr: publicNetworkAccess must be Disabled, is Enabled; policies\.exportPolicy\.status must be disabled/);
+        assert.match(check(registryPrivateNetwork, ACR, { registryName: "acr" }).join(), /is unset \(Enabled\)/);
+        assert.equal(check(registryPrivateNetwork, "azure-native:containerregistry/v20230701:Registry", {}).length, 1, "versioned types too");
+    });
+    it("allows public access only where the stack's config allows it", () => {
+        assert.deepEqual(check(registryPrivateNetwork, ACR, { registryName: "acr", publicNetworkAccess: "Enabled" }, { allowPublicNetworkAccess: true }), []);
+    });
+});
+
+describe("storage-private-network", () => {
+    const SA = "azure-native:storage:StorageAccount";
+    const good = { accountName: "itopsbkp", publicNetworkAccess: "Disabled", networkRuleSet: { defaultAction: "Deny", bypass: "None" } };
+    it("passes a private account with deny-by-default rules", () => assert.deepEqual(check(storagePrivateNetwork, SA, good), []));
+    it("fails public access and allow-by-default rules", () => {
+        const out = check(storagePrivateNetwork, SA, { accountName: "itopsbkp" });
+        assert.equal(out.length, 1);
+        assert.match(out[0], /networkRuleSet\.defaultAction must be Deny, is unset \(Allow\); publicNetworkAccess must be Disabled, is unset \(Enabled\)/);
+        assert.match(check(storagePrivateNetwork, SA, { ...good, publicNetworkAccess: "Enabled" }).join(), /publicNetworkAccess must be Disabled, is Enabled/);
+    });
+    it("a stack that allows public access still needs deny-by-default rules", () => {
+        assert.deepEqual(check(storagePrivateNetwork, SA, { ...good, publicNetworkAccess: "Enabled" }, { allowPublicNetworkAccess: true }), []);
+        assert.match(check(storagePrivateNetwork, SA, { ...good, networkRuleSet: { defaultAction: "Allow" } }, { allowPublicNetworkAccess: true }).join(), /defaultAction must be Deny, is Allow/);
+    });
+});
+
+describe("aks-api-server-restricted", () => {
+    const AKS = "azure-native:containerservice:ManagedCluster";
+    it("passes a private cluster, and a public one with authorized ranges; both with run command off", () => {
+        assert.deepEqual(check(aksApiServerRestricted, AKS, { resourceName: "aks", apiServerAccessProfile: { enablePrivateCluster: true, disableRunCommand: true } }), []);
+        assert.deepEqual(check(aksApiServerRestricted, AKS, { resourceName: "aks", apiServerAccessProfile: { authorizedIPRanges: ["203.0.113.0/24"], disableRunCommand: true } }), []);
+    });
+    it("fails a public API server without ranges, a /0 range, and run command on", () => {
+        assert.match(check(aksApiServerRestricted, AKS, { resourceName: "aks" }).join(), /^AKS cluster aks: the API server is public without authorizedIPRanges .*; apiServerAccessProfile\.disableRunCommand must be true$/);
+        assert.match(check(aksApiServerRestricted, AKS, { resourceName: "aks", apiServerAccessProfile: { authorizedIPRanges: ["0.0.0.0/0"], disableRunCommand: true } }).join(), /must not contain a \/0 block/);
+        assert.match(check(aksApiServerRestricted, AKS, { resourceName: "aks", apiServerAccessProfile: { enablePrivateCluster: true, disableRunCommand: false } }).join(), /disableRunCommand must be true/);
+    });
+});
+
 describe("the pack", () => {
     it("has every policy, mandatory, with a description, unique names", () => {
         const all = [...RESOURCE_POLICIES, ...STACK_POLICIES];
-        assert.equal(all.length, 10);
+        assert.equal(all.length, 13);
         assert.equal(new Set(all.map((p) => p.name)).size, all.length);
         for (const p of all) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -236,7 +284,12 @@ describe("the pack", () => {
             "images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
             "production-high-availability": { production: true, minReplicas: 2 },
             "no-public-load-balancer": { allowPublicLoadBalancer: false },
+            "registry-private-network": { allowPublicNetworkAccess: false },
+            "storage-private-network": { allowPublicNetworkAccess: false },
         });
+        assert.deepEqual(policyConfigFor({ stack: "staging", publicNetworkAccess: true })["registry-private-network"], { allowPublicNetworkAccess: true });
+        assert.deepEqual(policyConfigFor({ stack: "production", publicNetworkAccess: true })["storage-private-network"], { allowPublicNetworkAccess: false }, "never in production");
+        assert.deepEqual(policyConfigFor({ stack: "", publicNetworkAccess: true })["registry-private-network"], { allowPublicNetworkAccess: false }, "unknown stack: fail closed");
         assert.deepEqual(policyConfigFor({ stack: "staging" })["production-high-availability"], { production: false, minReplicas: 2 });
         assert.deepEqual(policyConfigFor({ stack: "staging" })["images-from-stack-registry"], { registries: [] });
         assert.deepEqual(policyConfigFor({ stack: "" })["production-high-availability"], { production: true, minReplicas: 2 }, "unknown stack: fail closed");

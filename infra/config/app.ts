@@ -4,6 +4,7 @@
  * its URI secret). Parsed by {@link parseApp}; read only through `infra/config.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../../components/network";
 import {
     AppContainerSpec,
     ComputeResources,
@@ -114,8 +115,14 @@ function port(r: ObjectReader, field: string, def: number): number {
     return r.integer(field, { default: def, min: 1024, max: 65535, minText: "1024 (the containers run as non-root)" });
 }
 
+/** What the app's settings are derived from elsewhere in the stack's config. */
+export interface AppContext {
+    /** `network.subnets.database` (cluster mode aks): the default of, and the bound on, `database.cidrs`. */
+    readonly databaseSubnet?: string;
+}
+
 /** Parses `it-ops-infra:app`. */
-export function parseApp(r: ObjectReader): AppConfig {
+export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
     const namespace = r.dnsLabel("namespace", { default: "production" });
     const name = r.dnsLabel("name", { default: "it-ops-system" });
     if (name.length > 50) throw r.fail("name", "must be at most 50 characters (suffixes such as -backend are appended)", name);
@@ -149,8 +156,15 @@ export function parseApp(r: ObjectReader): AppConfig {
             if (Number(m[5]) === 0) throw i.fail("must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only");
             return c;
         },
-        { minItems: 1 },
+        { minItems: 1, ...(ctx.databaseSubnet !== undefined ? { default: [ctx.databaseSubnet] } : {}) },
     );
+    // One fact, one place: in mode aks the database lives in network.subnets.database; the egress
+    // allow defaults to that subnet and may only narrow it (e.g. to the endpoint's /32).
+    if (ctx.databaseSubnet !== undefined) {
+        for (const c of cidrs) {
+            if (!cidrContains(ctx.databaseSubnet, c)) throw db.fail("cidrs", `must lie inside network.subnets.database (${ctx.databaseSubnet}); leave it unset to allow exactly that subnet`, cidrs);
+        }
+    }
     const dbPort = db.integer("port", { default: 27017, min: 1, max: 65535 });
     const uri = db.secretString("uri")!;
     db.done();

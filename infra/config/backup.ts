@@ -31,6 +31,11 @@ export interface BackupStorageConfig {
     readonly softDeleteDays: number;
     /** Lock the account's immutability policy (irreversible: the period can then only grow). */
     readonly immutabilityLocked: boolean;
+    /**
+     * Infrastructure (double) encryption. Only possible when the account is created: an account
+     * that exists without it keeps `false` until the backups move to a new account.
+     */
+    readonly requireInfrastructureEncryption: boolean;
 }
 
 /**
@@ -42,6 +47,11 @@ export interface ExistingBackupTarget {
     readonly identityClientId: string;
     /** URL of the blob container, e.g. `https://<account>.blob.core.windows.net/mongodb-backups`. */
     readonly containerUrl: string;
+    /**
+     * Client id of a second identity with read access only (Storage Blob Data Reader), federated
+     * with the restore ServiceAccount: the restore and restore-drill jobs never hold write access.
+     */
+    readonly restoreIdentityClientId: string;
 }
 
 export interface BackupConfig {
@@ -50,7 +60,10 @@ export interface BackupConfig {
     /** Cluster mode `existing` only: the storage and identity the stack does not create. */
     readonly existing?: ExistingBackupTarget;
     readonly namespace: string;
+    /** The backup job's ServiceAccount (federated with the write identity). */
     readonly serviceAccountName: string;
+    /** The restore and restore-drill jobs' ServiceAccount (federated with the read-only identity). */
+    readonly restoreServiceAccountName: string;
     readonly storage: BackupStorageConfig;
     /** MongoDB connection URI of the source (Pulumi secret). */
     readonly mongoUri: pulumi.Output<string>;
@@ -133,7 +146,11 @@ function parseBackupTarget(b: ObjectReader, clusterMode: ClusterMode): { enabled
     const existing: ExistingBackupTarget = {
         identityClientId: e.uuid("identityClientId"),
         containerUrl: e.string("containerUrl", { pattern: CONTAINER_URL, patternText: "an https URL of a blob container, such as https://<account>.blob.core.windows.net/mongodb-backups" }),
+        restoreIdentityClientId: e.uuid("restoreIdentityClientId"),
     };
+    if (existing.restoreIdentityClientId.toLowerCase() === existing.identityClientId.toLowerCase()) {
+        throw e.fail("restoreIdentityClientId", "must differ from identityClientId: restores and drills use an identity that can only read (Storage Blob Data Reader)", existing.restoreIdentityClientId);
+    }
     e.done();
     return { enabled, existing };
 }
@@ -143,6 +160,10 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
     const target = parseBackupTarget(b, clusterMode);
     const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
     const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
+    const restoreServiceAccountName = b.dnsSubdomain("restoreServiceAccountName", { default: "mongodb-restore" });
+    if (restoreServiceAccountName === serviceAccountName) {
+        throw b.fail("restoreServiceAccountName", `must differ from serviceAccountName (${serviceAccountName}): restores run as their own, read-only identity`, restoreServiceAccountName);
+    }
 
     const s = b.object("storage");
     const retentionDays = s.integer("retentionDays", { default: 35, min: 2, max: 3650 });
@@ -158,6 +179,7 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
         coolAfterDays: s.integer("coolAfterDays", { default: Math.min(7, retentionDays - 1), min: 1, max: retentionDays - 1, maxText: `retentionDays - 1 (${retentionDays - 1})` }),
         softDeleteDays: s.integer("softDeleteDays", { default: 14, min: 1, max: 365 }),
         immutabilityLocked: s.boolean("immutabilityLocked", { default: false }),
+        requireInfrastructureEncryption: s.boolean("requireInfrastructureEncryption", { default: true }),
     };
     if (!isContainerName(storage.containerName)) {
         throw s.fail("containerName", "must be a blob container name (3-63 lower-case letters, digits and single '-', starting and ending with a letter or digit)", storage.containerName);
@@ -215,6 +237,7 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
         ...target,
         namespace,
         serviceAccountName,
+        restoreServiceAccountName,
         storage,
         mongoUri,
         replicaSet,

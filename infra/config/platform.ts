@@ -13,7 +13,12 @@ import {
     UpgradeChannel,
     WEEKDAYS,
 } from "../../components/aks-cluster";
+import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem } from "../../components/aks-cluster";
 import { REGISTRY_SKUS, RegistrySku } from "../../components/container-registry";
+import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/diagnostics";
+import { requiredNodeIps } from "../../components/network";
+import { POD_SECURITY_LEVELS, PodSecurityLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/pod-security-policy";
+import { NetworkConfig, parseNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/kubeconfig";
 import { ItemReader, ObjectReader } from "./reader";
 
@@ -46,7 +51,31 @@ export interface ClusterConfig {
     readonly upgradeWindow: MaintenanceWindowConfig;
     /** Window for node OS patches (`aksManagedNodeOSUpgradeSchedule`). */
     readonly nodeOsWindow: MaintenanceWindowConfig;
+    /** Log Analytics retention: how long the cluster's, the registry's and the storage's logs are kept. */
     readonly logRetentionDays: number;
+    /** The API server's exposure (`cluster.apiServer`). */
+    readonly apiServer: ApiServerConfig;
+    /** The built-in pod security initiative assigned to the cluster (`cluster.podSecurityPolicy`). */
+    readonly podSecurityPolicy: PodSecurityPolicyConfig;
+    /** AKS resource log categories sent to Log Analytics (`cluster.diagnostics.logCategories`). */
+    readonly diagnosticLogCategories: readonly AksLogCategory[];
+}
+
+/** `cluster.apiServer`: private (default) or public limited to authorized ranges; run command off. */
+export interface ApiServerConfig {
+    readonly access: ApiServerAccessMode;
+    /** Public CIDRs allowed to reach the API server (access `authorizedRanges` only). */
+    readonly authorizedIpRanges: readonly string[];
+    readonly disableRunCommand: boolean;
+}
+
+/** `cluster.podSecurityPolicy`: Azure Policy's pod security initiative on the cluster. */
+export interface PodSecurityPolicyConfig {
+    readonly level: PodSecurityLevel;
+    /** `deny` rejects violating pods (production default); `audit` only reports them. */
+    readonly effect: PolicyEffect;
+    /** Namespaces exempted besides the AKS system ones and monitoring (node-exporter needs host access). */
+    readonly excludedNamespaces: readonly string[];
 }
 
 export interface RegistryConfig {
@@ -57,6 +86,10 @@ export interface RegistryConfig {
     /** Resource group of an existing registry (defaults to the stack's). */
     readonly resourceGroupName?: string;
     readonly sku: RegistrySku;
+    /** Zone-redundant registry (Premium; chosen at creation only). */
+    readonly zoneRedundant: boolean;
+    /** Days untagged manifests are kept (Premium retention policy). */
+    readonly untaggedRetentionDays: number;
 }
 
 /** Where the Kubernetes side runs: a cluster this stack creates on Azure, or one that exists. */
@@ -109,6 +142,8 @@ export interface AksPlatformConfig {
     readonly regionZones: Readonly<Record<string, readonly string[]>>;
     readonly registry: RegistryConfig;
     readonly cluster: ClusterConfig;
+    /** The VNet, subnets, outbound path and public access of ACR/Storage (`network`). */
+    readonly network: NetworkConfig;
 }
 
 /** Regions with availability zones that the project has been checked against. */
@@ -180,11 +215,12 @@ function zoneList(i: ItemReader): string {
 }
 
 /** Root keys (and `registry` / `cluster` fields) that only mean something on Azure (mode `aks`). */
-export const AKS_ONLY_ROOT_KEYS = ["location", "resourceGroupName", "regionZones", "tags"] as const;
-export const AKS_ONLY_REGISTRY_KEYS = ["name", "existing", "resourceGroupName", "sku"] as const;
+export const AKS_ONLY_ROOT_KEYS = ["location", "resourceGroupName", "regionZones", "tags", "network"] as const;
+export const AKS_ONLY_REGISTRY_KEYS = ["name", "existing", "resourceGroupName", "sku", "zoneRedundant", "untaggedRetentionDays"] as const;
 export const AKS_ONLY_CLUSTER_KEYS = [
     "name", "dnsPrefix", "kubernetesVersion", "skuTier", "zones", "adminGroupObjectIds", "tenantId", "autoUpgradeChannel", "nodeOsUpgradeChannel",
     "kubeloginMode", "podCidr", "serviceCidr", "dnsServiceIP", "systemPool", "userPool", "upgradeWindow", "nodeOsWindow", "logRetentionDays",
+    "apiServer", "podSecurityPolicy", "diagnostics",
 ] as const;
 
 /** A registry host name with an optional port, e.g. `localhost:5001` or `registry.example.com`. */
@@ -275,8 +311,18 @@ function parseAksPlatform(root: ObjectReader, stack: string): AksPlatformConfig 
         name: reg.string("name", { pattern: ACR_NAME, patternText: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }),
         existing: reg.boolean("existing", { default: false }),
         resourceGroupName: reg.optionalString("resourceGroupName", { pattern: RESOURCE_GROUP, patternText: "a resource group name" }),
-        sku: reg.enum("sku", REGISTRY_SKUS, { default: "Standard" }),
+        sku: reg.enum("sku", REGISTRY_SKUS, { default: "Premium" }),
+        zoneRedundant: reg.boolean("zoneRedundant", { default: true }),
+        untaggedRetentionDays: reg.integer("untaggedRetentionDays", { default: 7, min: 0, max: 365 }),
     };
+    if (!registry.existing && registry.sku !== "Premium") {
+        throw reg.fail("sku", "must be Premium: the registry is reached through a private endpoint, and zone redundancy and the retention policy need Premium too", registry.sku);
+    }
+    if (registry.existing) {
+        for (const f of ["zoneRedundant", "untaggedRetentionDays"]) {
+            if (reg.has(f)) throw reg.fail(f, "is only used for a registry the stack creates (registry.existing: false)", reg.rawValue(f));
+        }
+    }
     if (registry.resourceGroupName && !registry.existing) {
         throw reg.fail("resourceGroupName", "is only allowed with registry.existing: true", registry.resourceGroupName);
     }
@@ -316,6 +362,9 @@ function parseAksPlatform(root: ObjectReader, stack: string): AksPlatformConfig 
         upgradeWindow: parseWindow(c.object("upgradeWindow"), { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
         nodeOsWindow: parseWindow(c.object("nodeOsWindow"), { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
         logRetentionDays: c.integer("logRetentionDays", { default: 30, min: 30, max: 730 }),
+        apiServer: parseApiServer(c.object("apiServer")),
+        podSecurityPolicy: parsePodSecurityPolicy(c.object("podSecurityPolicy")),
+        diagnosticLogCategories: parseDiagnostics(c.object("diagnostics")),
     };
     if (ipInCidr(cluster.podCidr.split("/")[0], serviceCidr) || ipInCidr(serviceCidr.split("/")[0], cluster.podCidr)) {
         throw c.fail("podCidr", `must not overlap serviceCidr (${serviceCidr})`, cluster.podCidr);
@@ -329,5 +378,54 @@ function parseAksPlatform(root: ObjectReader, stack: string): AksPlatformConfig 
     c.enum("mode", CLUSTER_MODES, { default: "aks" });
     if (c.has("existing")) throw c.fail("existing", "is only used with cluster.mode existing", c.rawValue("existing"));
     c.done();
-    return { clusterMode: "aks", location, resourceGroupName, protect, tags, regionZones, registry, cluster };
+    const network = parseNetwork(root.object("network", { required: true }), {
+        stack,
+        podCidr: cluster.podCidr,
+        serviceCidr: cluster.serviceCidr,
+        requiredNodeIps: requiredNodeIps([cluster.systemPool, cluster.userPool]),
+    });
+    return { clusterMode: "aks", location, resourceGroupName, protect, tags, regionZones, registry, cluster, network };
+}
+
+/** `cluster.apiServer`. */
+function parseApiServer(a: ObjectReader): ApiServerConfig {
+    const access = a.enum("access", API_SERVER_ACCESS_MODES, { default: "private" });
+    const authorizedIpRanges = a.array("authorizedIpRanges", (i) => i.string(), { default: [] });
+    if (access === "authorizedRanges") {
+        const problem = authorizedRangesProblem(authorizedIpRanges);
+        if (problem) throw a.fail("authorizedIpRanges", `${problem} (access authorizedRanges)`, authorizedIpRanges);
+    } else if (a.has("authorizedIpRanges")) {
+        throw a.fail("authorizedIpRanges", "is only used with access authorizedRanges (a private API server has no public endpoint)", authorizedIpRanges);
+    }
+    const disableRunCommand = a.boolean("disableRunCommand", { default: true });
+    a.done();
+    return { access, authorizedIpRanges, disableRunCommand };
+}
+
+/** `cluster.podSecurityPolicy`. */
+function parsePodSecurityPolicy(p: ObjectReader): PodSecurityPolicyConfig {
+    const level = p.enum("level", POD_SECURITY_LEVELS, { default: "baseline" });
+    const effect = p.enum("effect", POLICY_EFFECTS, { default: "deny" });
+    const excludedNamespaces = p.array("excludedNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), { default: [] });
+    p.done();
+    return { level, effect, excludedNamespaces };
+}
+
+/** `cluster.diagnostics`. */
+function parseDiagnostics(d: ObjectReader): readonly AksLogCategory[] {
+    const categories = d.array(
+        "logCategories",
+        (i) => {
+            const v = i.string();
+            if (!(AKS_LOG_CATEGORIES as readonly string[]).includes(v)) throw i.fail(`must be one of ${AKS_LOG_CATEGORIES.join(", ")}`);
+            return v as AksLogCategory;
+        },
+        { default: [...DEFAULT_AKS_LOG_CATEGORIES], minItems: 1 },
+    );
+    if (new Set(categories).size !== categories.length) throw d.fail("logCategories", "must not repeat a category", categories);
+    if (!categories.includes("kube-audit-admin") && !categories.includes("kube-audit")) {
+        throw d.fail("logCategories", "must include kube-audit-admin (or kube-audit): the API server's audit log is the record of who changed what", categories);
+    }
+    d.done();
+    return categories;
 }

@@ -117,6 +117,24 @@ function computed(type: string, name: string, inputs: Record<string, any>): { id
             const n = inputs.containerName ?? name;
             return { id: `${armId(inputs, "Microsoft.Storage/storageAccounts", String(inputs.accountName))}/blobServices/default/containers/${n}`, state: { name: n } };
         }
+        case "azure-native:network:VirtualNetwork": {
+            const n = inputs.virtualNetworkName ?? name;
+            return { id: armId(inputs, "Microsoft.Network/virtualNetworks", n), state: { name: n } };
+        }
+        case "azure-native:network:Subnet": {
+            const n = inputs.subnetName ?? name;
+            return { id: `${armId(inputs, "Microsoft.Network/virtualNetworks", String(inputs.virtualNetworkName))}/subnets/${n}`, state: { name: n } };
+        }
+        case "azure-native:network:NatGateway":
+            return { id: armId(inputs, "Microsoft.Network/natGateways", inputs.natGatewayName ?? name), state: { name: inputs.natGatewayName ?? name } };
+        case "azure-native:network:RouteTable":
+            return { id: armId(inputs, "Microsoft.Network/routeTables", inputs.routeTableName ?? name), state: { name: inputs.routeTableName ?? name } };
+        case "azure-native:network:PublicIPAddress":
+            return { id: armId(inputs, "Microsoft.Network/publicIPAddresses", inputs.publicIpAddressName ?? name), state: { name: inputs.publicIpAddressName ?? name } };
+        case "azure-native:network:PrivateEndpoint":
+            return { id: armId(inputs, "Microsoft.Network/privateEndpoints", inputs.privateEndpointName ?? name), state: { name: inputs.privateEndpointName ?? name } };
+        case "azure-native:privatedns:PrivateZone":
+            return { id: armId(inputs, "Microsoft.Network/privateDnsZones", inputs.privateZoneName ?? name), state: { name: inputs.privateZoneName ?? name } };
         case "random:index/randomPassword:RandomPassword":
         case "random:index/randomString:RandomString": {
             const len = Number(inputs.length ?? 16);
