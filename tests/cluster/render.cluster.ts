@@ -16,6 +16,7 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -39,6 +40,18 @@ function cluster(cmd: string, dir: string): Promise<{ code: number | null; stdou
         p.stderr.on("data", (c) => (stderr += c));
         p.on("error", reject);
         p.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host: "127.0.0.1", port });
+        sock.once("connect", () => {
+            sock.destroy();
+            resolve(true);
+        });
+        sock.once("error", () => resolve(false));
     });
 }
 
@@ -158,6 +171,10 @@ describe("the rendered stacks on a real Kubernetes control plane", { concurrency
         assert.equal(d.code, 0, d.stderr);
         assert.deepEqual(state.processes.filter(isAlive).map((p) => `${p.name} ${p.pid}`), [], "no process of the control plane is left");
         assert.equal(fs.existsSync(dir), false, "the state dir is removed");
+        for (const port of Object.values(state.ports)) assert.equal(await listening(port), false, `nothing listens on 127.0.0.1:${port} any more`);
+        const st = await cluster("status", dir);
+        assert.equal(st.code, 1, "status after down: not running");
+        assert.match(st.stdout, /^etcd +not started$/m);
     });
 
     it("`npm run cluster -- up` prints the kubeconfig path; a second `up` reuses the running control plane", async () => {
