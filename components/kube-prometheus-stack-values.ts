@@ -292,3 +292,4 @@ export function kubePrometheusStackValues(s: KubePrometheusStackSettings): Recor
         },
     };
 }
+

@@ -16,6 +16,8 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 
+import { chartImagesFromStackRegistry, grafanaRbacNamespaced, namespaceDefaultDeny } from "./cluster-policies";
+
 type Obj = Record<string, any>;
 
 /** The minimal part of the policy arguments the policies read (tests build exactly this). */
@@ -368,6 +370,8 @@ export const registryAdminDisabled: ItOpsResourcePolicy = {
 
 export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     imagesFromStackRegistry,
+    chartImagesFromStackRegistry,
+    grafanaRbacNamespaced,
     containerResources,
     containerProbes,
     restrictedSecurityContext,
@@ -377,7 +381,7 @@ export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     storageAccountHardened,
     registryAdminDisabled,
 ];
-export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability];
+export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability, namespaceDefaultDeny];
 
 /** What the per-stack policy config is derived from (the stack's own settings). */
 export interface StackFacts {
@@ -400,6 +404,7 @@ function stackRegistries(facts: StackFacts): string[] {
 export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
     return {
         [imagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
+        [chartImagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
         // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
         [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },
