@@ -224,7 +224,8 @@ describe("registry-admin-disabled", () => {
 describe("the pack", () => {
     it("has every policy, mandatory, with a description, unique names", () => {
         const all = [...RESOURCE_POLICIES, ...STACK_POLICIES];
-        assert.equal(all.length, 10);
+        // 10, plus issue 15's namespace-default-deny, chart-images-from-stack-registry and grafana-rbac-namespaced.
+        assert.equal(all.length, 13);
         assert.equal(new Set(all.map((p) => p.name)).size, all.length);
         for (const p of all) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -234,6 +235,7 @@ describe("the pack", () => {
     it("derives the per-stack config from the stack's settings", () => {
         assert.deepEqual(policyConfigFor({ stack: "production", registryName: "ItOpsProductionAcr", allowPublicLoadBalancer: false }), {
             "images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
+            "chart-images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
             "production-high-availability": { production: true, minReplicas: 2 },
             "no-public-load-balancer": { allowPublicLoadBalancer: false },
         });
