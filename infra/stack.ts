@@ -383,10 +383,10 @@ export function backupTraffic(cfg: StackConfig): BackupTraffic {
     return { databaseCidrs: n.databaseCidrs ?? cfg.app.database.cidrs, databasePort: n.databasePort ?? cfg.app.database.port, httpsCidrs: n.httpsCidrs };
 }
 
-/** The TCP ports the Alertmanager receivers listen on outside the cluster: HTTPS, and each e-mail smarthost's port. */
-export function receiverPorts(oncall: StackConfig["monitoring"]["oncall"]): number[] {
-    const ports = new Set<number>([443]);
-    for (const r of Object.values(oncall.receivers)) if (r.kind === "email" && r.smarthost) ports.add(Number(r.smarthost.split(":").pop()));
+/** The TCP ports the Alertmanager receivers listen on outside the cluster: `monitoring.network.receiverPorts`, and each e-mail smarthost's port. */
+export function receiverPorts(monitoring: StackConfig["monitoring"]): number[] {
+    const ports = new Set<number>(monitoring.network.receiverPorts);
+    for (const r of Object.values(monitoring.oncall.receivers)) if (r.kind === "email" && r.smarthost) ports.add(Number(r.smarthost.split(":").pop()));
     return [...ports].sort((a, b) => a - b);
 }
 
@@ -396,7 +396,7 @@ export function monitoringTraffic(cfg: StackConfig): MonitoringTraffic {
     return {
         grafanaIngressNamespaces: cfg.monitoring.network.grafanaIngressNamespaces,
         apiServerPorts: cfg.monitoring.network.apiServerPorts,
-        receiverPorts: receiverPorts(cfg.monitoring.oncall),
+        receiverPorts: receiverPorts(cfg.monitoring),
         ...(remoteWriteEnabled(cfg) ? { remoteWrite: { namespace: lt.namespace, podLabels: LOAD_TEST_LABELS } } : {}),
     };
 }

@@ -200,8 +200,9 @@ describe("NetworkPolicies: default deny plus the exact allows", () => {
     });
 
     it("receiverPorts: HTTPS plus each e-mail smarthost's port", async () => {
-        assert.deepEqual(receiverPorts((await render("staging")).config.monitoring.oncall), [443, 587]);
-        assert.deepEqual(receiverPorts((await render("production")).config.monitoring.oncall), [443]);
+        assert.deepEqual(receiverPorts((await render("staging")).config.monitoring), [443, 587]);
+        assert.deepEqual(receiverPorts((await render("production")).config.monitoring), [443]);
+        assert.deepEqual(receiverPorts((await render("staging", ["monitoring.network.receiverPorts=[443,8443]"])).config.monitoring), [443, 587, 8443]);
     });
 
     for (const stack of STACKS) {
@@ -257,7 +258,7 @@ describe("config and component validation", () => {
     it("defaults and overrides of backup.network and monitoring.network", () => {
         const c = parse([]);
         assert.deepEqual(c.backup.network, { databaseCidrs: undefined, databasePort: undefined, httpsCidrs: ["0.0.0.0/0"] });
-        assert.deepEqual(c.monitoring.network, { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443] });
+        assert.deepEqual(c.monitoring.network, { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443], receiverPorts: [443] });
         assert.deepEqual(c.monitoring.hiddenComponents, { controlPlane: false, kubeProxy: false });
         const o = parse(['backup.network.databaseCidrs=["10.1.0.0/24"]', "backup.network.databasePort=27018", 'backup.network.httpsCidrs=["10.2.0.0/24"]']);
         assert.deepEqual(o.backup.network, { databaseCidrs: ["10.1.0.0/24"], databasePort: 27018, httpsCidrs: ["10.2.0.0/24"] });
@@ -267,6 +268,7 @@ describe("config and component validation", () => {
         ["an empty database CIDR list", ["backup.network.databaseCidrs=[]"], /it-ops-infra:backup\.network\.databaseCidrs must have at least 1 item/],
         ["a bad database port", ["backup.network.databasePort=0"], /it-ops-infra:backup\.network\.databasePort must be an integer >= 1/],
         ["a bad API server port", ["monitoring.network.apiServerPorts=[70000]"], /it-ops-infra:monitoring\.network\.apiServerPorts\[0\] must be an integer >= 1 and <= 65535/],
+        ["a bad receiver port", ["monitoring.network.receiverPorts=[0]"], /it-ops-infra:monitoring\.network\.receiverPorts\[0\] must be an integer >= 1/],
         ["no Grafana ingress namespace", ["monitoring.network.grafanaIngressNamespaces=[]"], /it-ops-infra:monitoring\.network\.grafanaIngressNamespaces must have at least 1 item/],
         ["a hidden-component switch that is not a boolean", ["monitoring.hiddenComponents.controlPlane=yes"], /it-ops-infra:monitoring\.hiddenComponents\.controlPlane must be/],
         ["an unknown component", ["monitoring.componentResources.thanos.requests.cpu=1"], /it-ops-infra:monitoring\.componentResources\.thanos is not a known setting/],

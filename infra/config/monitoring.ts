@@ -59,6 +59,11 @@ export interface MonitoringNetworkConfig {
     readonly grafanaIngressNamespaces: readonly string[];
     /** TCP ports of the API server as pods reach it (AKS: 443; kind/k3d: 6443). @default [443] */
     readonly apiServerPorts: readonly number[];
+    /**
+     * TCP ports of the webhook-style receivers (Slack, PagerDuty, Opsgenie, webhooks) outside the
+     * cluster; each e-mail receiver's smarthost port is added to these. @default [443]
+     */
+    readonly receiverPorts: readonly number[];
 }
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -335,6 +340,7 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
             minItems: 1,
         }),
         apiServerPorts: n.array("apiServerPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
+        receiverPorts: n.array("receiverPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
     };
     n.done();
     m.done();
