@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import * as YAML from "yaml";
-import { ensureSchemas, KUBECONFORM_SCHEMA_TEMPLATE } from "../infra/render/kubeconform-schemas";
+import { convertSchema, crdSchemas, ensureSchemas, KUBECONFORM_SCHEMA_TEMPLATE, openApiSchemas, schemaFile } from "../infra/render/kubeconform-schemas";
 import { unredact } from "../infra/render/schema";
 import { writeRendering } from "../infra/render/write";
 import { PROJECT_DIR, render } from "./helpers";
@@ -161,5 +161,33 @@ describe("the checkers really check", () => {
         fs.rmSync(path.join(dir, "kind.yaml"));
         const t = trivy(dir);
         assert.ok(t.some((f) => f.file === "ok.yaml" && f.severity === "HIGH" && /privileged/i.test(f.message)), JSON.stringify(t.filter((f) => f.file === "ok.yaml")));
+    });
+});
+
+describe("convertSchema and the schema layout", () => {
+    const table: [string, Record<string, any>, Record<string, any>][] = [
+        ["an object with properties is closed", { type: "object", description: "d", properties: { a: { type: "string", format: "byte" } } }, { type: "object", properties: { a: { type: "string" } }, additionalProperties: false }],
+        ["preserve-unknown-fields stays open", { type: "object", properties: { a: { type: "string" } }, "x-kubernetes-preserve-unknown-fields": true }, { type: "object", properties: { a: { type: "string" } } }],
+        ["a map keeps its value schema", { type: "object", additionalProperties: { type: "string" } }, { type: "object", additionalProperties: { type: "string" } }],
+        ["int-or-string (CRD)", { anyOf: [{ type: "integer" }, { type: "string" }], "x-kubernetes-int-or-string": true }, { oneOf: [{ type: "string" }, { type: "integer" }] }],
+        ["int-or-string (OpenAPI format)", { type: "string", format: "int-or-string" }, { oneOf: [{ type: "string" }, { type: "integer" }] }],
+        ["nullable", { type: "string", nullable: true }, { type: ["string", "null"] }],
+        ["arrays and validation keywords", { type: "array", minItems: 1, items: { type: "string", enum: ["a"], "x-kubernetes-validations": [{ rule: "x" }] } }, { type: "array", minItems: 1, items: { type: "string", enum: ["a"] } }],
+        ["a $ref", { $ref: "#/definitions/x", description: "d" }, { $ref: "#/definitions/x" }],
+    ];
+    for (const [name, input, want] of table) it(name, () => assert.deepEqual(convertSchema(input), want));
+    it("kind files: <group>/<kind>_<version>.json, core under v1; Kubernetes kinds refer to the shared definitions", () => {
+        assert.equal(schemaFile("", "v1", "Namespace"), path.join("v1", "namespace_v1.json"));
+        assert.equal(schemaFile("monitoring.coreos.com", "v1", "ServiceMonitor"), path.join("monitoring.coreos.com", "servicemonitor_v1.json"));
+        const m = openApiSchemas({
+            definitions: {
+                "io.k8s.api.core.v1.Namespace": { properties: { apiVersion: { type: "string" }, kind: { type: "string" } }, "x-kubernetes-group-version-kind": [{ group: "", version: "v1", kind: "Namespace" }] },
+                "io.k8s.apimachinery.pkg.util.intstr.IntOrString": { type: "string", format: "int-or-string" },
+            },
+        });
+        assert.deepEqual(m.get(path.join("v1", "namespace_v1.json")), { $ref: "../_definitions.json#/definitions/io.k8s.api.core.v1.Namespace" });
+        assert.deepEqual(m.get("_definitions.json")!.definitions["io.k8s.apimachinery.pkg.util.intstr.IntOrString"], { oneOf: [{ type: "string" }, { type: "integer" }] });
+        const crd = crdSchemas([{ kind: "CustomResourceDefinition", spec: { group: "g.io", names: { kind: "Widget" }, versions: [{ name: "v1", served: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object" } } } } }, { name: "v0", served: false, schema: { openAPIV3Schema: {} } }] } }]);
+        assert.deepEqual([...crd.keys()], [path.join("g.io", "widget_v1.json")]);
     });
 });
