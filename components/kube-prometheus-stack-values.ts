@@ -9,7 +9,7 @@
  * - Grafana (the chart's `grafana` dependency, from https://grafana-community.github.io/helm-charts):
  *   admin credentials from an existing Secret only (`admin.existingSecret`; the chart's default
  *   `adminPassword` is nulled), persistence, the Prometheus datasource, the dashboard sidecar
- *   watching every namespace, and optional Entra ID login (`auth.azuread`) whose client secret
+ *   watching Grafana's own namespace (see below), and optional Entra ID login (`auth.azuread`) whose client secret
  *   comes from a Secret as an environment variable.
  * The CRDs are not installed by this release (`crds.enabled: false`, plus `skipCrds`); they come
  * from the separate prometheus-operator-crds chart.
