@@ -118,7 +118,8 @@ export function monitoringNetworkPolicySpecs(t: MonitoringTraffic): NamedNetwork
                 policyTypes: ["Egress"],
                 egress: [
                     { to: [pods(P.alertmanager)], ports: [tcp(N.alertmanagerWeb), tcp(N.alertmanagerMesh), { protocol: "UDP", port: N.alertmanagerMesh }] },
-                    { to: anyIp(), ports: receiverPorts.map(tcp) },
+                    // An empty port list would mean every port: no rule then.
+                    ...(receiverPorts.length ? [{ to: anyIp(), ports: receiverPorts.map(tcp) }] : []),
                 ],
             },
         },
@@ -133,7 +134,7 @@ export function monitoringNetworkPolicySpecs(t: MonitoringTraffic): NamedNetwork
                 ],
             },
         },
-        { name: "allow-apiserver-egress", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: anyIp(), ports: apiPorts.map(tcp) }] } },
+        ...(apiPorts.length ? [{ name: "allow-apiserver-egress", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: anyIp(), ports: apiPorts.map(tcp) }] } }] : []),
     ];
 }
 

@@ -178,6 +178,10 @@ describe("NetworkPolicies: default deny plus the exact allows", () => {
         const off = monitoringNetworkPolicySpecs({ grafanaIngressNamespaces: ["x"], apiServerPorts: [6443], receiverPorts: [443] });
         assert.equal(compact(off.find((p) => p.name === "prometheus-allow-api")!), `prometheus-allow-api: {"app.kubernetes.io/name":"prometheus"} [Ingress] | from ${G}+${A}+${O} on TCP/9090`);
         assert.equal(compact(off.find((p) => p.name === "allow-apiserver-egress")!), "allow-apiserver-egress: {} [Egress] | to 0.0.0.0/0 on TCP/6443");
+        // Empty port lists never widen to "every port": the rule is left out instead.
+        const none = monitoringNetworkPolicySpecs({ grafanaIngressNamespaces: ["x"], apiServerPorts: [], receiverPorts: [] });
+        assert.equal(none.find((p) => p.name === "allow-apiserver-egress"), undefined);
+        assert.equal((none.find((p) => p.name === "alertmanager-allow-egress")!.spec.egress as unknown[]).length, 1);
     });
 
     it("backups: only DNS, the database and HTTPS to Azure; nothing in", () => {
