@@ -72,8 +72,10 @@ async function manifestDir(stack: string, sets: string[]): Promise<string> {
     for (const f of fs.readdirSync(src)) {
         // Server-side-apply patches are partial objects (tests/schema.test.ts checks them as such).
         if (f.endsWith(".patch.yaml")) continue;
-        const doc = YAML.parse(fs.readFileSync(path.join(src, f), "utf8"));
-        fs.writeFileSync(path.join(dst, f), YAML.stringify(unredact(doc)));
+        // Byte for byte what the synth writes, except Secrets whose redacted data becomes a map.
+        const text = fs.readFileSync(path.join(src, f), "utf8");
+        const doc = YAML.parse(text);
+        fs.writeFileSync(path.join(dst, f), doc?.kind === "Secret" ? YAML.stringify(unredact(doc)) : text);
     }
     return dst;
 }
