@@ -10,8 +10,18 @@ import { defaultDenyPolicy, dnsEgressPolicy, fromNamespaces, NamedNetworkPolicy,
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
 
-/** Any IPv4 address (destinations NetworkPolicy cannot name otherwise: the API server, SaaS receivers). */
+/** Any IPv4 address (destinations NetworkPolicy cannot name otherwise: SaaS receivers, Azure endpoints). */
 export const ANY_IPV4 = "0.0.0.0/0";
+
+/**
+ * The API server as an egress peer: the ports alone, no `to`. Its address is not a pod, and with
+ * the Cilium dataplane AKS uses an `ipBlock` (even 0.0.0.0/0) does not match the API server,
+ * which Cilium gives its own `kube-apiserver` identity; a port-only rule is what works on every
+ * CNI. Destinations inside the cluster on these ports stay closed by their own default deny.
+ */
+function apiServerEgress(ports: readonly number[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+    return { ports: [...new Set(ports)].sort((a, b) => a - b).map(tcp) };
+}
 
 /**
  * Labels of the monitoring stack's pods. Prometheus and Alertmanager pods get theirs from the
@@ -134,7 +144,7 @@ export function monitoringNetworkPolicySpecs(t: MonitoringTraffic): NamedNetwork
                 ],
             },
         },
-        ...(apiPorts.length ? [{ name: "allow-apiserver-egress", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: anyIp(), ports: apiPorts.map(tcp) }] } }] : []),
+        ...(apiPorts.length ? [{ name: "allow-apiserver-egress", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [apiServerEgress(apiPorts)] } }] : []),
     ];
 }
 
@@ -189,7 +199,7 @@ export function loadTestNetworkPolicySpecs(t: LoadTestTraffic): NamedNetworkPoli
             ports: [tcp(t.prometheus.port)],
         });
     }
-    if (t.apiServerPorts?.length) egress.push({ to: anyIp(), ports: [...new Set(t.apiServerPorts)].sort((a, b) => a - b).map(tcp) });
+    if (t.apiServerPorts?.length) egress.push(apiServerEgress(t.apiServerPorts));
     return [
         defaultDenyPolicy(),
         dnsEgressPolicy(),

@@ -172,12 +172,12 @@ describe("NetworkPolicies: default deny plus the exact allows", () => {
             'prometheus-allow-scrape-egress: {"app.kubernetes.io/name":"prometheus"} [Egress] | to anywhere on any port',
             `alertmanager-allow-egress: {"app.kubernetes.io/name":"alertmanager"} [Egress] | to ${A} on TCP/9093,TCP/9094,UDP/9094 | to 0.0.0.0/0 on TCP/443,TCP/587`,
             `grafana-allow-egress: {"app.kubernetes.io/name":"grafana"} [Egress] | to ${P} on TCP/9090 | to ${A} on TCP/9093`,
-            "allow-apiserver-egress: {} [Egress] | to 0.0.0.0/0 on TCP/443",
+            "allow-apiserver-egress: {} [Egress] | to anywhere on TCP/443",
         ]);
         // Without the remote write, nothing outside the namespace reaches Prometheus.
         const off = monitoringNetworkPolicySpecs({ grafanaIngressNamespaces: ["x"], apiServerPorts: [6443], receiverPorts: [443] });
         assert.equal(compact(off.find((p) => p.name === "prometheus-allow-api")!), `prometheus-allow-api: {"app.kubernetes.io/name":"prometheus"} [Ingress] | from ${G}+${A}+${O} on TCP/9090`);
-        assert.equal(compact(off.find((p) => p.name === "allow-apiserver-egress")!), "allow-apiserver-egress: {} [Egress] | to 0.0.0.0/0 on TCP/6443");
+        assert.equal(compact(off.find((p) => p.name === "allow-apiserver-egress")!), "allow-apiserver-egress: {} [Egress] | to anywhere on TCP/6443");
         // Empty port lists never widen to "every port": the rule is left out instead.
         const none = monitoringNetworkPolicySpecs({ grafanaIngressNamespaces: ["x"], apiServerPorts: [], receiverPorts: [] });
         assert.equal(none.find((p) => p.name === "allow-apiserver-egress"), undefined);
@@ -198,7 +198,7 @@ describe("NetworkPolicies: default deny plus the exact allows", () => {
         const app = 'to ns{"kubernetes.io/metadata.name":"staging"}pods{"app":"it-ops-system"} on TCP/http';
         assert.deepEqual(loadTestNetworkPolicySpecs(base).map(compact).slice(2), [`k6-allow-egress: {"app.kubernetes.io/name":"k6-load-test"} [Egress] | ${app}`]);
         assert.deepEqual(loadTestNetworkPolicySpecs({ ...base, apiServerPorts: [443], prometheus: { namespace: "monitoring", port: 9090 } }).map(compact).slice(2), [
-            `k6-allow-egress: {"app.kubernetes.io/name":"k6-load-test"} [Egress] | ${app} | to ns{"kubernetes.io/metadata.name":"monitoring"}pods{"app.kubernetes.io/name":"prometheus"} on TCP/9090 | to 0.0.0.0/0 on TCP/443`,
+            `k6-allow-egress: {"app.kubernetes.io/name":"k6-load-test"} [Egress] | ${app} | to ns{"kubernetes.io/metadata.name":"monitoring"}pods{"app.kubernetes.io/name":"prometheus"} on TCP/9090 | to anywhere on TCP/443`,
         ]);
         assert.deepEqual([urlPort("http://p.monitoring.svc:9090/api/v1/write"), urlPort("https://p/x"), urlPort("http://p/x")], [9090, 443, 80]);
     });
@@ -238,7 +238,7 @@ describe("NetworkPolicies: default deny plus the exact allows", () => {
         assert.deepEqual(p.spec.ingress[1].from[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "load-test" } });
         const [k6] = manifests(r, "NetworkPolicy", "k6-allow-egress");
         assert.equal(k6.metadata.namespace, "load-test");
-        assert.deepEqual(k6.spec.egress.map((e: any) => e.to[0].namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] ?? e.to[0].ipBlock?.cidr), ["staging", "monitoring", "0.0.0.0/0"]);
+        assert.deepEqual(k6.spec.egress.map((e: any) => e.to?.[0].namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] ?? (e.to ? e.to[0].ipBlock?.cidr : "any destination")), ["staging", "monitoring", "any destination"]);
     });
 
     it("production: the backups reach the app's database (the default) and HTTPS", async () => {
