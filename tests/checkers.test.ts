@@ -25,6 +25,8 @@ const RENDERS: [string, string[]][] = [
     ["staging", []],
     ["production", []],
     ["production", ["app.split=true"]],
+    // A migration under way: the Gateway API route and the old system's objects.
+    ["production", ["migration.enabled=true", "migration.dataStrategy=shared", "migration.routing=gateway", "migration.stage=2"]],
     ["local", []],
 ];
 
