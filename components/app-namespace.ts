@@ -7,14 +7,72 @@ export const POD_SECURITY_LEVEL = "restricted";
 /** The label every namespace carries with its own name (set by the API server). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
-/** The Pod Security Admission labels of a namespace: restricted for enforce, audit and warn. */
-export function podSecurityLabels(): Record<string, string> {
+/** The Pod Security Standards levels. */
+export const POD_SECURITY_LEVELS = ["privileged", "baseline", "restricted"] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+/** The Pod Security Admission modes; every namespace the program creates sets all three. */
+export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
+export type PodSecurityMode = (typeof POD_SECURITY_MODES)[number];
+
+/**
+ * The Pod Security Admission labels of a namespace (each mode with its `-version: latest`):
+ * restricted for enforce, audit and warn unless `levels` says otherwise.
+ */
+export function podSecurityLabels(levels: Partial<Record<PodSecurityMode, PodSecurityLevel>> = {}): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const mode of ["enforce", "audit", "warn"]) {
-        out[`pod-security.kubernetes.io/${mode}`] = POD_SECURITY_LEVEL;
+    for (const mode of POD_SECURITY_MODES) {
+        out[`pod-security.kubernetes.io/${mode}`] = levels[mode] ?? POD_SECURITY_LEVEL;
         out[`pod-security.kubernetes.io/${mode}-version`] = "latest";
     }
     return out;
+}
+
+/** A NetworkPolicy to create: its name and spec. */
+export interface NamedNetworkPolicy {
+    readonly name: string;
+    readonly spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+}
+
+/** The name of every namespace's default-deny policy. */
+export const DEFAULT_DENY_POLICY = "default-deny";
+
+/** Deny all traffic in and out of every pod of the namespace (the allows come on top). */
+export function defaultDenyPolicy(): NamedNetworkPolicy {
+    return { name: DEFAULT_DENY_POLICY, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
+}
+
+/** Every pod of the namespace may query the cluster DNS (kube-dns in kube-system), UDP and TCP 53. */
+export function dnsEgressPolicy(): NamedNetworkPolicy {
+    return {
+        name: "allow-dns-egress",
+        spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+            ],
+        },
+    };
+}
+
+/** Creates the policies in `namespace` as children of `parent` (resource names `${name}-<policy>`). */
+export function createNetworkPolicies(
+    parent: pulumi.Resource,
+    name: string,
+    namespace: pulumi.Input<string>,
+    policies: readonly NamedNetworkPolicy[],
+    labels: Record<string, string> = {},
+    opts: pulumi.CustomResourceOptions = {},
+): k8s.networking.v1.NetworkPolicy[] {
+    return policies.map(
+        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace, labels: { ...labels } }, spec: p.spec }, { ...opts, parent }),
+    );
 }
 
 /** The traffic the namespace allows on top of default-deny. */
@@ -36,31 +94,17 @@ export interface TrafficRules {
     readonly databasePort: number;
 }
 
-const fromNamespaces = (names: readonly string[]) => names.map((n) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: n } } }));
+/** Peers: every pod of the named namespaces. */
+export const fromNamespaces = (names: readonly string[]) => names.map((n) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: n } } }));
 
 /**
  * The NetworkPolicies of the app namespace: deny everything in and out, then allow exactly the
  * listed flows. Returned as `[name suffix, spec]` pairs; pure.
  */
-export function networkPolicySpecs(rules: TrafficRules): { name: string; spec: k8s.types.input.networking.v1.NetworkPolicySpec }[] {
-    const policies: { name: string; spec: k8s.types.input.networking.v1.NetworkPolicySpec }[] = [
-        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        {
-            name: "allow-dns-egress",
-            spec: {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [
-                    {
-                        to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
-                    },
-                ],
-            },
-        },
+export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
+    const policies: NamedNetworkPolicy[] = [
+        defaultDenyPolicy(),
+        dnsEgressPolicy(),
         {
             name: `${rules.appName}-allow-http-from-ingress`,
             spec: {
@@ -151,14 +195,7 @@ export class AppNamespace extends pulumi.ComponentResource {
             { parent: this },
         );
         this.namespace = this.namespaceResource.metadata.name;
-        this.networkPolicies = networkPolicySpecs(args.traffic).map(
-            (p) =>
-                new k8s.networking.v1.NetworkPolicy(
-                    `${name}-${p.name}`,
-                    { metadata: { name: p.name, namespace: this.namespace, labels: { ...(args.labels ?? {}) } }, spec: p.spec },
-                    { parent: this },
-                ),
-        );
+        this.networkPolicies = createNetworkPolicies(this, name, this.namespace, networkPolicySpecs(args.traffic), args.labels ?? {});
         this.registerOutputs({ namespace: this.namespace });
     }
 }

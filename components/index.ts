@@ -26,6 +26,7 @@ export * from "./monitoring-rules";
 export * from "./network";
 export * from "./pod-security-policy";
 export * from "./private-endpoint";
+export * from "./namespace-policies";
 export * from "./report-dashboard";
 export * from "./service-monitor";
 export * from "./validation";

@@ -12,6 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { createNetworkPolicies, podSecurityLabels } from "./app-namespace";
+import { loadTestNetworkPolicySpecs, urlPort } from "./namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** The k6 script shipped to the cluster (and run by the tests with the real k6 binary). */
@@ -131,11 +133,17 @@ export interface LoadTestArgs {
     readonly runId?: string;
     /** k6 image, pinned. @default DEFAULT_K6_IMAGE */
     readonly image?: string;
+    /** Namespace of Prometheus, the remote write's destination. @default "monitoring" */
+    readonly prometheusNamespace?: string;
+    /** TCP ports of the API server as pods reach it (the scaling check reads the HPA). @default [443] */
+    readonly apiServerPorts?: readonly number[];
     /** Resources of the k6 container. @default DEFAULT_LOAD_TEST_RESOURCES */
     readonly resources?: LoadTestResources;
 }
 
 const JOB_PREFIX = "k6-load-test";
+/** Labels of every load-test object and of the k6 pods (NetworkPolicies select the pods by them). */
+export const LOAD_TEST_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": JOB_PREFIX, "app.kubernetes.io/part-of": "it-ops-verification", "app.kubernetes.io/managed-by": "pulumi" };
 
 /** The Job's name for a run id. */
 export function loadTestJobName(runId: string): string {
@@ -177,24 +185,32 @@ export class LoadTest extends pulumi.ComponentResource {
         if (/:latest$/.test(image)) throw v.fail("image", "a pinned image reference (not :latest)", image);
         const res = args.resources ?? DEFAULT_LOAD_TEST_RESOURCES;
         const appPodLabels = args.appPodLabels ?? { app: "it-ops-system" };
+        const prometheusNamespace = v.matches("prometheusNamespace", args.prometheusNamespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        const apiServerPorts = args.apiServerPorts ?? [443];
+        v.nonEmpty("apiServerPorts", apiServerPorts);
+        for (const p of apiServerPorts) v.integer("apiServerPorts", p, 1, 65535);
 
         this.namespace = args.namespace;
         this.jobName = loadTestJobName(runId);
         this.serviceAccountName = JOB_PREFIX;
-        const labels = { "app.kubernetes.io/name": JOB_PREFIX, "app.kubernetes.io/part-of": "it-ops-verification", "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = { ...LOAD_TEST_LABELS };
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: {
                 name: args.namespace,
-                labels: {
-                    ...labels,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
+                labels: { ...labels, ...podSecurityLabels() },
             },
         }, { parent: this });
+
+        // Default deny; k6 reaches only the app's pods (+ the API server, Prometheus when used).
+        createNetworkPolicies(this, name, args.namespace, loadTestNetworkPolicySpecs({
+            podLabels: labels,
+            appNamespace: args.appNamespace,
+            appPodLabels,
+            appPortName: args.appPortName,
+            apiServerPorts: args.hpaName !== undefined ? apiServerPorts : undefined,
+            prometheus: args.prometheusRemoteWriteUrl !== undefined ? { namespace: prometheusNamespace, port: urlPort(args.prometheusRemoteWriteUrl) } : undefined,
+        }), labels, { dependsOn: [ns] });
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name: this.serviceAccountName, namespace: args.namespace, labels },

@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInputs from "@pulumi/kubernetes/types/input";
 import { restrictedContainerSecurityContext } from "./app-spec";
+import { createNetworkPolicies, podSecurityLabels } from "./app-namespace";
 import { cronProblem, isTimeZone } from "./cron-schedule";
+import { backupNetworkPolicySpecs, BackupTraffic } from "./namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** The scripts the pods run, loaded from `components/scripts/` into one ConfigMap. */
@@ -32,6 +34,8 @@ export const BACKUP_NAMES = {
     restoreTargetSecret: "mongodb-restore-target",
     restoreRequest: "mongodb-restore-request",
 } as const;
+
+const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
 /** uid/gid of the `mongodb` user of the official mongo image. */
 export const MONGODB_UID = 999;
@@ -190,6 +194,8 @@ export interface MongoBackupArgs {
     readonly memoryLimit?: string;
     /** Scratch volume size (one archive; the drill's throw-away database). @default "20Gi" */
     readonly workVolumeSize?: string;
+    /** What the pods may reach (default deny plus DNS, the database and HTTPS to Azure). */
+    readonly network: BackupTraffic;
 }
 
 /**
@@ -245,6 +251,11 @@ export class MongoBackup extends pulumi.ComponentResource {
         };
         const workVolumeSize = v.matches("workVolumeSize", args.workVolumeSize ?? "20Gi", /^\d+(Mi|Gi|Ti)$/, "a size such as 20Gi");
         const replicaSet = args.replicaSet ?? false;
+        v.nonEmpty("network.databaseCidrs", args.network.databaseCidrs);
+        for (const c of args.network.databaseCidrs) v.matches("network.databaseCidrs", c, IPV4_CIDR, "IPv4 CIDRs such as 10.20.8.0/24");
+        v.integer("network.databasePort", args.network.databasePort, 1, 65535);
+        v.nonEmpty("network.httpsCidrs", args.network.httpsCidrs);
+        for (const c of args.network.httpsCidrs) v.matches("network.httpsCidrs", c, IPV4_CIDR, "IPv4 CIDRs such as 10.20.16.0/24 or 0.0.0.0/0");
         const scripts = loadBackupScripts();
 
         const labels = { "app.kubernetes.io/name": "mongodb-backup", "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi" };
@@ -259,17 +270,14 @@ export class MongoBackup extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: ns,
-                    labels: {
-                        ...labels,
-                        // The backup pods meet the restricted Pod Security Standard; enforce it.
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
+                    // The backup pods meet the restricted Pod Security Standard: enforce, audit and warn it.
+                    labels: { ...labels, ...podSecurityLabels() },
                 },
             },
             { parent: this },
         );
         const inNs = { parent: this, dependsOn: [namespace] };
+        createNetworkPolicies(this, name, ns, backupNetworkPolicySpecs(args.network), labels, { dependsOn: [namespace] });
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,

@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
+import { createNetworkPolicies, podSecurityLabels, PodSecurityLevel, PodSecurityMode } from "./app-namespace";
 import {
+    ComponentResources,
     GRAFANA_ADMIN_PASSWORD_KEY,
     GRAFANA_ADMIN_USER_KEY,
+    HiddenComponents,
     kubePrometheusStackValues,
     ResourceSpec,
 } from "./kube-prometheus-stack-values";
+import { monitoringNetworkPolicySpecs, MonitoringTraffic } from "./namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** Chart repository of kube-prometheus-stack and prometheus-operator-crds. */
@@ -20,6 +24,15 @@ export const PROMETHEUS_OPERATOR_CRDS_VERSION = "33.0.2";
 export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 
 const VERSION = /^\d+\.\d+\.\d+$/;
+
+/**
+ * Pod Security of the monitoring namespace. node-exporter (a DaemonSet of the chart) needs the
+ * host's network, PID namespace and file system, which only `privileged` admits; it stays in this
+ * namespace (one release, its ServiceMonitor and rules alongside), so `enforce` is privileged
+ * while `audit` and `warn` stay restricted: every pod that is less than restricted shows up in
+ * the audit log and as a warning on each deploy.
+ */
+export const MONITORING_POD_SECURITY: Readonly<Record<PodSecurityMode, PodSecurityLevel>> = { enforce: "privileged", audit: "restricted", warn: "restricted" };
 
 export interface MonitoringArgs {
     /** Namespace created for the monitoring stack. @default "monitoring" */
@@ -58,6 +71,14 @@ export interface MonitoringArgs {
     readonly crdsChartVersion?: string;
     /** Protect the release (it owns the Prometheus, Alertmanager and Grafana volumes) and the CRDs. @default false */
     readonly protect?: boolean;
+    /** The stack's registry: every chart image is pulled from `<it>/mirror`. */
+    readonly registryLoginServer: pulumi.Input<string>;
+    /** @default DEFAULT_COMPONENT_RESOURCES */
+    readonly componentResources?: ComponentResources;
+    /** Scrape what AKS hides. @default { controlPlane: false, kubeProxy: false } */
+    readonly hiddenComponents?: HiddenComponents;
+    /** The namespace's allowed flows (on top of default deny). */
+    readonly network: MonitoringTraffic;
 }
 
 /**
@@ -87,7 +108,22 @@ export class Monitoring extends pulumi.ComponentResource {
         for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
         const protect = args.protect ?? false;
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "it-ops-monitoring" } } }, { parent: this });
+        v.nonEmpty("network.grafanaIngressNamespaces", args.network.grafanaIngressNamespaces);
+        for (const n of args.network.grafanaIngressNamespaces) v.matches("network.grafanaIngressNamespaces", n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        v.nonEmpty("network.apiServerPorts", args.network.apiServerPorts);
+        for (const p of args.network.apiServerPorts) v.integer("network.apiServerPorts", p, 1, 65535);
+        v.nonEmpty("network.receiverPorts", args.network.receiverPorts);
+        for (const p of args.network.receiverPorts) v.integer("network.receiverPorts", p, 1, 65535);
+        if (args.network.remoteWrite && !args.prometheus.remoteWriteReceiver) {
+            throw v.fail("network.remoteWrite", "unset unless prometheus.remoteWriteReceiver is on (nothing listens for the remote write otherwise)", args.network.remoteWrite.namespace);
+        }
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "it-ops-monitoring", ...podSecurityLabels(MONITORING_POD_SECURITY) } } },
+            { parent: this },
+        );
+        createNetworkPolicies(this, name, ns, monitoringNetworkPolicySpecs(args.network), { "app.kubernetes.io/part-of": "it-ops-monitoring" }, { dependsOn: [namespace] });
 
         this.crds = new k8s.helm.v4.Chart(
             `${name}-crds`,
@@ -158,9 +194,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
         const values = kubePrometheusStackValues({
             storageClass,
+            registryLoginServer: args.registryLoginServer,
+            componentResources: args.componentResources,
+            hiddenComponents: args.hiddenComponents,
             prometheus: args.prometheus,
             alertmanager: { ...args.alertmanager, secrets: [args.receiverSecretName], config: args.alertmanagerConfig, zoneinfo },
-            grafana: { ...args.grafana, adminSecretName, dashboardLabel: args.dashboardLabel ?? "grafana_dashboard", azureAd },
+            grafana: { ...args.grafana, adminSecretName, dashboardLabel: args.dashboardLabel ?? "grafana_dashboard", azureAd, namespace: ns },
         });
 
         this.release = new k8s.helm.v3.Release(

@@ -17,8 +17,8 @@ export const POD_SECURITY_INITIATIVES = {
         displayName: "Kubernetes cluster pod security restricted standards for Linux-based workloads",
     },
 } as const;
-export type PodSecurityLevel = keyof typeof POD_SECURITY_INITIATIVES;
-export const POD_SECURITY_LEVELS = Object.keys(POD_SECURITY_INITIATIVES) as PodSecurityLevel[];
+export type PodSecurityInitiativeLevel = keyof typeof POD_SECURITY_INITIATIVES;
+export const POD_SECURITY_INITIATIVE_LEVELS = Object.keys(POD_SECURITY_INITIATIVES) as PodSecurityInitiativeLevel[];
 
 /** The initiatives' `effect` parameter: `audit` reports violations, `deny` rejects the pod. */
 export const POLICY_EFFECTS = ["audit", "deny"] as const;
@@ -39,7 +39,7 @@ export interface PodSecurityPolicyArgs {
     /** Name of the assignment (unique at the scope; at most 64 characters). */
     readonly assignmentName: string;
     /** @default "baseline" */
-    readonly level?: PodSecurityLevel;
+    readonly level?: PodSecurityInitiativeLevel;
     /** @default "deny" */
     readonly effect?: PolicyEffect;
     /**
@@ -60,7 +60,7 @@ export class PodSecurityPolicy extends pulumi.ComponentResource {
         super("itops:azure:PodSecurityPolicy", name, {}, opts);
         const v = new ArgsValidator(`PodSecurityPolicy ${name}`);
         v.matches("assignmentName", args.assignmentName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1-64 letters, digits, '_', '.' or '-'");
-        const level = v.oneOf("level", args.level ?? "baseline", POD_SECURITY_LEVELS);
+        const level = v.oneOf("level", args.level ?? "baseline", POD_SECURITY_INITIATIVE_LEVELS);
         const effect = v.oneOf("effect", args.effect ?? "deny", POLICY_EFFECTS);
         for (const ns of args.excludedNamespaces ?? []) v.matches("excludedNamespaces", ns, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         const initiative = POD_SECURITY_INITIATIVES[level];

@@ -92,8 +92,15 @@ export function parseStackConfig(
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
 
-/** Rules between sections: Azure-only settings need cluster mode aks. */
+/** Rules between sections: Azure-only settings need cluster mode aks; Grafana reads dashboards only from its namespace. */
 function checkAcrossSections(c: StackConfig): void {
+    if (c.verification.reportDashboard && c.verification.dashboardNamespace !== c.monitoring.namespace) {
+        const key = `${PROJECT}:verification.dashboardNamespace`;
+        throw new ConfigError(
+            key,
+            `${key} must be monitoring.namespace (${c.monitoring.namespace}): Grafana's RBAC is namespaced and its sidecar reads dashboards only there, got ${JSON.stringify(c.verification.dashboardNamespace)}`,
+        );
+    }
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
         const key = `${PROJECT}:verification.defenderForContainers`;
         throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);

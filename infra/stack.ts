@@ -21,14 +21,17 @@ import {
     backupAlertGroup,
     BackupStorage,
     BLOB_LOG_CATEGORIES,
+    BackupTraffic,
     ContainerRegistry,
     defaultAlertGroups,
     DefenderPlan,
     DiagnosticSettings,
     ItOpsApp,
+    LOAD_TEST_LABELS,
     LoadTest,
     MongoBackup,
     Monitoring,
+    MonitoringTraffic,
     ONCALL_ROLES,
     PodSecurityPolicy,
     PrivateEndpoint,
@@ -304,7 +307,7 @@ export function deployStack(cfg: StackConfig) {
         ...(backup ? [backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes })] : []),
         ...(migration ? [migration.alertGroup] : []),
     ];
-    const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups);
+    const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups, platform.registryLoginServer);
 
     // --- Verification suite: load test against the workload, monthly report dashboard, Defender.
     const ver = cfg.verification;
@@ -330,6 +333,8 @@ export function deployStack(cfg: StackConfig) {
                 prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
                 runId: lt.runId,
                 image: lt.image,
+                prometheusNamespace: cfg.monitoring.namespace,
+                apiServerPorts: cfg.monitoring.network.apiServerPorts,
             },
             // The app (namespace, Service, HPA) and Prometheus must exist before the load runs.
             { ...k8sOpts, dependsOn: [app, monitoring] },
@@ -488,10 +493,40 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
             cpuLimit: b.resources.cpuLimit,
             memoryLimit: b.resources.memoryLimit,
             workVolumeSize: b.workVolumeSize,
+            network: backupTraffic(cfg),
         },
         k8sOpts,
     );
     return { cronJobs, identityClientId: target.identityClientId, restoreIdentityClientId: target.restoreIdentityClientId, storage: target.storage };
+}
+
+/** Where the backup pods may connect: the database (the app's unless `backup.network` says otherwise) and HTTPS. */
+export function backupTraffic(cfg: StackConfig): BackupTraffic {
+    const n = cfg.backup.network;
+    return { databaseCidrs: n.databaseCidrs ?? cfg.app.database.cidrs, databasePort: n.databasePort ?? cfg.app.database.port, httpsCidrs: n.httpsCidrs };
+}
+
+/** The TCP ports the Alertmanager receivers listen on outside the cluster: `monitoring.network.receiverPorts`, and each e-mail smarthost's port. */
+export function receiverPorts(monitoring: StackConfig["monitoring"]): number[] {
+    const ports = new Set<number>(monitoring.network.receiverPorts);
+    for (const r of Object.values(monitoring.oncall.receivers)) if (r.kind === "email" && r.smarthost) ports.add(Number(r.smarthost.split(":").pop()));
+    return [...ports].sort((a, b) => a - b);
+}
+
+/** The monitoring namespace's allowed flows, from the stack configuration. */
+export function monitoringTraffic(cfg: StackConfig): MonitoringTraffic {
+    const lt = cfg.verification.loadTest;
+    return {
+        grafanaIngressNamespaces: cfg.monitoring.network.grafanaIngressNamespaces,
+        apiServerPorts: cfg.monitoring.network.apiServerPorts,
+        receiverPorts: receiverPorts(cfg.monitoring),
+        ...(remoteWriteEnabled(cfg) ? { remoteWrite: { namespace: lt.namespace, podLabels: LOAD_TEST_LABELS } } : {}),
+    };
+}
+
+/** The load test pushes its metrics by remote write when it is on and given Prometheus' URL. */
+export function remoteWriteEnabled(cfg: StackConfig): boolean {
+    return cfg.verification.loadTest.enabled && cfg.verification.loadTest.prometheusRemoteWriteUrl !== undefined;
 }
 
 /**
@@ -514,7 +549,13 @@ export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
  * ServiceMonitor, the alert catalogue (monitoring's default groups plus `extraAlertGroups` from
  * other parts) and the app dashboard. Every custom resource depends on the CRD chart.
  */
-export function deployMonitoring(cfg: StackConfig, app: MonitoredApp, k8sOpts: pulumi.ComponentResourceOptions, extraAlertGroups: readonly AlertRuleGroupSpec[] = []) {
+export function deployMonitoring(
+    cfg: StackConfig,
+    app: MonitoredApp,
+    k8sOpts: pulumi.ComponentResourceOptions,
+    extraAlertGroups: readonly AlertRuleGroupSpec[],
+    registryLoginServer: pulumi.Input<string>,
+) {
     const m = cfg.monitoring;
     const receiverSecrets: Record<string, pulumi.Input<string>> = {};
     for (const role of ONCALL_ROLES) {
@@ -527,7 +568,7 @@ export function deployMonitoring(cfg: StackConfig, app: MonitoredApp, k8sOpts: p
             namespace: m.namespace,
             storageClass: m.storageClass,
             // The load test pushes its metrics by remote write when it is given Prometheus' URL.
-            prometheus: { ...m.prometheus, remoteWriteReceiver: cfg.verification.loadTest.enabled && cfg.verification.loadTest.prometheusRemoteWriteUrl !== undefined },
+            prometheus: { ...m.prometheus, remoteWriteReceiver: remoteWriteEnabled(cfg) },
             alertmanager: m.alertmanager,
             grafana: m.grafana,
             alertmanagerConfig: alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
@@ -536,6 +577,10 @@ export function deployMonitoring(cfg: StackConfig, app: MonitoredApp, k8sOpts: p
             grafanaAzureAd: m.grafana.azureAd,
             alertmanagerZoneinfo: { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) },
             protect: cfg.protect,
+            registryLoginServer,
+            componentResources: m.componentResources,
+            hiddenComponents: m.hiddenComponents,
+            network: monitoringTraffic(cfg),
         },
         k8sOpts,
     );

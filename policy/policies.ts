@@ -16,6 +16,8 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 
+import { chartImagesFromStackRegistry, grafanaRbacNamespaced, namespaceDefaultDeny } from "./cluster-policies";
+
 type Obj = Record<string, any>;
 
 /** The minimal part of the policy arguments the policies read (tests build exactly this). */
@@ -434,6 +436,8 @@ export const aksApiServerRestricted: ItOpsResourcePolicy = {
 
 export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     imagesFromStackRegistry,
+    chartImagesFromStackRegistry,
+    grafanaRbacNamespaced,
     containerResources,
     containerProbes,
     restrictedSecurityContext,
@@ -446,7 +450,7 @@ export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     storagePrivateNetwork,
     aksApiServerRestricted,
 ];
-export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability];
+export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability, namespaceDefaultDeny];
 
 /** What the per-stack policy config is derived from (the stack's own settings). */
 export interface StackFacts {
@@ -472,6 +476,7 @@ export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
     const isProduction = facts.stack === "production" || facts.stack === "";
     return {
         [imagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
+        [chartImagesFromStackRegistry.name]: { registries: stackRegistries(facts) },
         // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
         [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },

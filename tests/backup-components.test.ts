@@ -275,7 +275,8 @@ for (const stack of STACKS) {
             const provider = one(r, "pulumi:providers:kubernetes").urn;
             assert.ok(one(r, "itops:kubernetes:MongoBackup").options.provider?.startsWith(provider));
             const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && x.name.startsWith("itops-backup"));
-            assert.equal(objects.length, 8);
+            // 8 objects (the restore reader's ServiceAccount included) plus the namespace's 4 NetworkPolicies (issue 15).
+            assert.equal(objects.length, 12);
             for (const x of objects) assert.equal(x.options.provider, undefined, x.name);
         });
 
@@ -300,6 +301,7 @@ const baseArgs: MongoBackupArgs = {
     containerUrl: "https://acct.blob.core.windows.net/mongodb-backups",
     stackName: "test",
     mongoUri: pulumi.secret(`mongodb://backup:${SOURCE_SECRET}@mongo:27017/`),
+    network: { databaseCidrs: ["10.20.8.0/24"], databasePort: 27017, httpsCidrs: ["0.0.0.0/0"] },
     mongoImage: "mongo:7.0.14",
     azcopyImage: "mcr.microsoft.com/azure-storage/azcopy:10.27.1",
 };
@@ -315,11 +317,15 @@ describe("MongoBackup component", () => {
         const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
         assert.equal(env.find((x: any) => x.name === "BACKUP_OPLOG").value, "true");
         assert.ok(env.every((x: any) => x.name !== "MONGODB_URI" || (x.valueFrom && x.value === undefined)));
-        // Counts: Namespace, two ServiceAccounts (writer, reader), Secret, ConfigMap and three CronJobs.
+        // Counts: Namespace, its NetworkPolicies (issue 15), two ServiceAccounts (writer, reader), Secret, ConfigMap and three CronJobs.
         assert.deepEqual(
             r.resources.filter((x) => x.custom).map((x) => `${x.inputs.kind}/${(x.inputs.metadata as any).name}`),
             [
                 "Namespace/itops-backup",
+                "NetworkPolicy/default-deny",
+                "NetworkPolicy/allow-dns-egress",
+                "NetworkPolicy/backup-allow-database-egress",
+                "NetworkPolicy/backup-allow-azure-https-egress",
                 "ServiceAccount/mongodb-backup",
                 "ServiceAccount/mongodb-restore",
                 "Secret/backup-credentials",

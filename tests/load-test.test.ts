@@ -104,7 +104,8 @@ describe("LoadTest component", () => {
         const r = await record(() => new LoadTest("lt", BASE));
         assert.equal(manifests(r, "Role").length, 0);
         assert.equal(manifests(r, "RoleBinding").length, 0);
-        assert.equal(manifests(r, "NetworkPolicy").length, 0);
+        // No allow policy in the app's namespace; the load test's own namespace is default deny (issue 15).
+        assert.deepEqual(manifests(r, "NetworkPolicy").map((n) => `${n.metadata.namespace}/${n.metadata.name}`), ["load-test/default-deny", "load-test/allow-dns-egress", "load-test/k6-allow-egress"]);
         const pod = manifests(r, "Job")[0].spec.template.spec;
         assert.equal(pod.automountServiceAccountToken, false);
         assert.deepEqual(pod.containers[0].args, ["run", "/scripts/load-test.js"]);

@@ -100,7 +100,8 @@ describe("Monitoring in the rendered stacks", () => {
                 ["Targets up", "CPU % of limit", "Memory % of limit", "Container restarts (1h)", "Request rate (req/s)", "5xx error ratio %", "Latency p95 (s)"],
             );
             const g = values(r).grafana.sidecar.dashboards;
-            assert.deepEqual([g.enabled, g.label, g.labelValue, g.searchNamespace], [true, "grafana_dashboard", "1", "ALL"]);
+            // Issue 15: ConfigMaps only, and only Grafana's own namespace (was searchNamespace "ALL").
+            assert.deepEqual([g.enabled, g.label, g.labelValue, g.resource, g.searchNamespace], [true, "grafana_dashboard", "1", "configmap", "monitoring"]);
         });
     }
 
@@ -194,7 +195,14 @@ const SETTINGS: KubePrometheusStackSettings = {
         secrets: ["am-secrets"],
         config: { route: { receiver: "x" } },
     },
-    grafana: { storageSize: "10Gi", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }, adminSecretName: "grafana-admin", dashboardLabel: "grafana_dashboard" },
+    grafana: {
+        storageSize: "10Gi",
+        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+        adminSecretName: "grafana-admin",
+        dashboardLabel: "grafana_dashboard",
+        namespace: "monitoring",
+    },
+    registryLoginServer: "itopstestacr.azurecr.io",
 };
 
 describe("kubePrometheusStackValues", () => {
@@ -208,7 +216,7 @@ describe("kubePrometheusStackValues", () => {
         ["alertmanager replicas", SETTINGS, (v) => v.alertmanager.alertmanagerSpec.replicas, 2],
         ["grafana admin from Secret", SETTINGS, (v) => [v.grafana.admin.existingSecret, v.grafana.adminPassword], ["grafana-admin", null]],
         ["grafana persistence", SETTINGS, (v) => v.grafana.persistence, { enabled: true, type: "pvc", storageClassName: "managed-csi-premium", accessModes: ["ReadWriteOnce"], size: "10Gi" }],
-        ["grafana datasource", SETTINGS, (v) => v.grafana.sidecar.datasources, { enabled: true, defaultDatasourceEnabled: true }],
+        ["grafana datasource", SETTINGS, (v) => v.grafana.sidecar.datasources, { enabled: true, defaultDatasourceEnabled: true, resource: "configmap", searchNamespace: "monitoring" }],
         ["no Entra ID by default", SETTINGS, (v) => [v.grafana["grafana.ini"]["auth.azuread"], v.grafana.envFromSecret], [undefined, undefined]],
         [
             "Entra ID",
@@ -230,6 +238,8 @@ const MON_ARGS: MonitoringArgs = {
     alertmanagerConfig: {},
     receiverSecretName: "receivers",
     receiverSecrets: {},
+    registryLoginServer: "itopstestacr.azurecr.io",
+    network: { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443], receiverPorts: [443] },
 };
 
 describe("component validation", () => {

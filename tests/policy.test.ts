@@ -272,7 +272,9 @@ describe("aks-api-server-restricted", () => {
 describe("the pack", () => {
     it("has every policy, mandatory, with a description, unique names", () => {
         const all = [...RESOURCE_POLICIES, ...STACK_POLICIES];
-        assert.equal(all.length, 13);
+        // 10, plus issue 15's registry-private-network, storage-private-network, aks-api-server-restricted,
+        // namespace-default-deny, chart-images-from-stack-registry and grafana-rbac-namespaced.
+        assert.equal(all.length, 16);
         assert.equal(new Set(all.map((p) => p.name)).size, all.length);
         for (const p of all) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -282,6 +284,7 @@ describe("the pack", () => {
     it("derives the per-stack config from the stack's settings", () => {
         assert.deepEqual(policyConfigFor({ stack: "production", registryName: "ItOpsProductionAcr", allowPublicLoadBalancer: false }), {
             "images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
+            "chart-images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
             "production-high-availability": { production: true, minReplicas: 2 },
             "no-public-load-balancer": { allowPublicLoadBalancer: false },
             "registry-private-network": { allowPublicNetworkAccess: false },

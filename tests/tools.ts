@@ -15,6 +15,8 @@ const INSTALL_HINT: Record<string, string> = {
     amtool: "apt-get install prometheus-alertmanager",
     shellcheck: "apt-get install shellcheck",
     actionlint: "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12",
+    trivy: "GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@v0.74.0",
+    kubeconform: "go install github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0",
 };
 
 /** The path of a required tool; fails the test when it is not installed. */

@@ -91,7 +91,27 @@ export interface BackupConfig {
     readonly workVolumeSize: string;
     /** BackupTooOld fires when the newest success is older than the schedule's period + this. */
     readonly maxAgeMarginMinutes: number;
+    readonly network: BackupNetworkConfig;
 }
+
+/**
+ * `backup.network`: what the backup pods may reach besides DNS (their namespace is default deny).
+ * The database defaults to the app's (`app.database.cidrs`/`port`), the source of the backups.
+ */
+export interface BackupNetworkConfig {
+    /** IPv4 CIDRs of the database. @default app.database.cidrs (undefined here) */
+    readonly databaseCidrs?: readonly string[];
+    /** TCP port of the database. @default app.database.port (undefined here) */
+    readonly databasePort?: number;
+    /**
+     * Where HTTPS (443) may go: the blob endpoint (the storage private endpoint's subnet when the
+     * account is private) and Entra ID's token endpoint for workload identity. @default ["0.0.0.0/0"]
+     */
+    readonly httpsCidrs: readonly string[];
+}
+
+const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
+const CIDR_TEXT = "an IPv4 CIDR such as 10.20.8.0/24";
 
 export const DEFAULT_BACKUP_SCHEDULE = "0 2 * * *";
 export const DEFAULT_DRILL_SCHEDULE = "0 5 * * 0";
@@ -231,6 +251,14 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
     const workVolumeSize = b.string("workVolumeSize", { default: "20Gi", pattern: /^\d+(Mi|Gi|Ti)$/, patternText: "a size such as 20Gi" });
 
     const maxAgeMarginMinutes = b.integer("maxAgeMarginMinutes", { default: 120, min: 15, max: 10_080 });
+
+    const n = b.object("network");
+    const network: BackupNetworkConfig = {
+        databaseCidrs: n.has("databaseCidrs") ? n.array("databaseCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { minItems: 1 }) : undefined,
+        databasePort: n.has("databasePort") ? n.integer("databasePort", { min: 1, max: 65535 }) : undefined,
+        httpsCidrs: n.array("httpsCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { default: ["0.0.0.0/0"], minItems: 1 }),
+    };
+    n.done();
     b.done();
 
     return {
@@ -256,5 +284,6 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
         resources,
         workVolumeSize,
         maxAgeMarginMinutes,
+        network,
     };
 }

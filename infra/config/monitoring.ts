@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SEVERITIES, Severity } from "../../components/alert-rule";
 import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEEKDAY_NAMES, WeekdayName } from "../../components/alertmanager-config";
 import { DEFAULT_HOLIDAYS } from "../../components/japanese-holidays";
-import { ResourceSpec } from "../../components/kube-prometheus-stack-values";
+import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/kube-prometheus-stack-values";
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring-rules";
 import { ObjectReader } from "./reader";
 
@@ -46,6 +46,24 @@ export interface MonitoringConfig {
     readonly app: MonitoredAppConfig;
     readonly alerts: AlertThresholds;
     readonly oncall: OnCallConfig;
+    /** Requests and limits of the stack's other containers (operator, reloader, exporters, sidecars, webhook jobs). */
+    readonly componentResources: ComponentResources;
+    /** Scrape what AKS hides (control plane; kube-proxy, absent with Cilium). Both false by default. */
+    readonly hiddenComponents: HiddenComponents;
+    readonly network: MonitoringNetworkConfig;
+}
+
+/** `monitoring.network`: who may reach Grafana, and how pods reach the API server. */
+export interface MonitoringNetworkConfig {
+    /** Namespaces whose pods may reach Grafana (the ingress controller's). @default ["app-routing-system"] */
+    readonly grafanaIngressNamespaces: readonly string[];
+    /** TCP ports of the API server as pods reach it (AKS: 443; kind/k3d: 6443). @default [443] */
+    readonly apiServerPorts: readonly number[];
+    /**
+     * TCP ports of the webhook-style receivers (Slack, PagerDuty, Opsgenie, webhooks) outside the
+     * cluster; each e-mail receiver's smarthost port is added to these. @default [443]
+     */
+    readonly receiverPorts: readonly number[];
 }
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -298,6 +316,33 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
     const app = parseApp(m.object("app"));
     const alerts = parseAlerts(m.object("alerts"));
     const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention);
+
+    const cr = m.object("componentResources");
+    const d = DEFAULT_COMPONENT_RESOURCES;
+    const componentResources: ComponentResources = {
+        operator: parseResources(cr.object("operator"), d.operator),
+        configReloader: parseResources(cr.object("configReloader"), d.configReloader),
+        admissionWebhookJobs: parseResources(cr.object("admissionWebhookJobs"), d.admissionWebhookJobs),
+        kubeStateMetrics: parseResources(cr.object("kubeStateMetrics"), d.kubeStateMetrics),
+        nodeExporter: parseResources(cr.object("nodeExporter"), d.nodeExporter),
+        grafanaSidecar: parseResources(cr.object("grafanaSidecar"), d.grafanaSidecar),
+    };
+    cr.done();
+
+    const h = m.object("hiddenComponents");
+    const hiddenComponents: HiddenComponents = { controlPlane: h.boolean("controlPlane", { default: false }), kubeProxy: h.boolean("kubeProxy", { default: false }) };
+    h.done();
+
+    const n = m.object("network");
+    const network: MonitoringNetworkConfig = {
+        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), {
+            default: ["app-routing-system"],
+            minItems: 1,
+        }),
+        apiServerPorts: n.array("apiServerPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
+        receiverPorts: n.array("receiverPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
+    };
+    n.done();
     m.done();
-    return { namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall };
+    return { namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall, componentResources, hiddenComponents, network };
 }

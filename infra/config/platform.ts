@@ -17,7 +17,7 @@ import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem }
 import { REGISTRY_SKUS, RegistrySku } from "../../components/container-registry";
 import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/diagnostics";
 import { requiredNodeIps } from "../../components/network";
-import { POD_SECURITY_LEVELS, PodSecurityLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/pod-security-policy";
+import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/pod-security-policy";
 import { NetworkConfig, parseNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/kubeconfig";
 import { ItemReader, ObjectReader } from "./reader";
@@ -71,7 +71,7 @@ export interface ApiServerConfig {
 
 /** `cluster.podSecurityPolicy`: Azure Policy's pod security initiative on the cluster. */
 export interface PodSecurityPolicyConfig {
-    readonly level: PodSecurityLevel;
+    readonly level: PodSecurityInitiativeLevel;
     /** `deny` rejects violating pods (production default); `audit` only reports them. */
     readonly effect: PolicyEffect;
     /** Namespaces exempted besides the AKS system ones and monitoring (node-exporter needs host access). */
@@ -404,7 +404,7 @@ function parseApiServer(a: ObjectReader): ApiServerConfig {
 
 /** `cluster.podSecurityPolicy`. */
 function parsePodSecurityPolicy(p: ObjectReader): PodSecurityPolicyConfig {
-    const level = p.enum("level", POD_SECURITY_LEVELS, { default: "baseline" });
+    const level = p.enum("level", POD_SECURITY_INITIATIVE_LEVELS, { default: "baseline" });
     const effect = p.enum("effect", POLICY_EFFECTS, { default: "deny" });
     const excludedNamespaces = p.array("excludedNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), { default: [] });
     p.done();
