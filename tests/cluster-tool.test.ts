@@ -37,7 +37,7 @@ describe("tools/cluster build modules", () => {
         assert.match(fs.readFileSync(path.join(TOOL_DIR, "kwok", "go.sum"), "utf8"), /^sigs\.k8s\.io\/kwok v0\.8\.0 h1:/m);
         const crds = goMod("crds");
         const sum = fs.readFileSync(path.join(TOOL_DIR, "crds", "go.sum"), "utf8");
-        for (const [m, v] of [["github.com/prometheus-operator/prometheus-operator", "v0.85.0"], ["sigs.k8s.io/gateway-api", "v1.6.3"]]) {
+        for (const [m, v] of [["github.com/prometheus-operator/prometheus-operator", "v0.90.1"], ["sigs.k8s.io/gateway-api", "v1.6.3"]]) {
             assert.match(crds, new RegExp(`^\\t${m.replace(/\./g, "\\.")} ${v.replace(/\./g, "\\.")}$`, "m"));
             assert.ok(sum.includes(`${m} ${v} h1:`), `${m} ${v} zip hash in go.sum`);
         }

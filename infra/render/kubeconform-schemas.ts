@@ -28,11 +28,30 @@ export interface SchemaSource {
     readonly kind: "openapi" | "crds";
 }
 
-/** The pinned sources (one place; `.ci/run` downloads them through `npm run kubeconform-schemas`). */
+/** The repository's tools folder, whose build modules pin the versions (tools/cluster/{kube,crds}/go.mod). */
+const TOOLS_DIR = path.join(__dirname, "..", "..", "tools");
+
+/**
+ * The version a build module's go.mod requires of `module`: the one place each version is pinned
+ * (the test control plane serves the same Kubernetes and the same CRDs that kubeconform checks against).
+ */
+export function pinnedVersion(goModFile: string, module: string): string {
+    const text = fs.readFileSync(goModFile, "utf8");
+    const m = new RegExp(`^\\s*${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (v\\S+)`, "m").exec(text);
+    if (!m) throw new Error(`${goModFile} does not require ${module}`);
+    return m[1];
+}
+
+/** The pinned sources (`.ci/run` downloads them through `npm run kubeconform-schemas`). */
 export const SCHEMA_SOURCES: readonly SchemaSource[] = [
-    { module: "k8s.io/kubernetes", version: "v1.33.13", path: "api/openapi-spec/swagger.json", kind: "openapi" },
-    { module: "github.com/prometheus-operator/prometheus-operator", version: "v0.90.1", path: "example/prometheus-operator-crd", kind: "crds" },
-    { module: "sigs.k8s.io/gateway-api", version: "v1.6.3", path: "config/crd/standard", kind: "crds" },
+    { module: "k8s.io/kubernetes", version: pinnedVersion(path.join(TOOLS_DIR, "cluster", "kube", "go.mod"), "k8s.io/kubernetes"), path: "api/openapi-spec/swagger.json", kind: "openapi" },
+    {
+        module: "github.com/prometheus-operator/prometheus-operator",
+        version: pinnedVersion(path.join(TOOLS_DIR, "cluster", "crds", "go.mod"), "github.com/prometheus-operator/prometheus-operator"),
+        path: "example/prometheus-operator-crd",
+        kind: "crds",
+    },
+    { module: "sigs.k8s.io/gateway-api", version: pinnedVersion(path.join(TOOLS_DIR, "cluster", "crds", "go.mod"), "sigs.k8s.io/gateway-api"), path: "config/crd/standard", kind: "crds" },
 ];
 
 /** kubeconform's `-schema-location` under a schema directory. */
