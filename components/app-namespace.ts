@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
+import { labelsField } from "./metadata";
 
 /** Pod Security Admission level enforced (and audited, warned) on the namespace. */
 export const POD_SECURITY_LEVEL = "restricted";
@@ -155,7 +156,7 @@ export class AppNamespace extends pulumi.ComponentResource {
             (p) =>
                 new k8s.networking.v1.NetworkPolicy(
                     `${name}-${p.name}`,
-                    { metadata: { name: p.name, namespace: this.namespace, labels: { ...(args.labels ?? {}) } }, spec: p.spec },
+                    { metadata: { name: p.name, namespace: this.namespace, ...labelsField(args.labels) }, spec: p.spec },
                     { parent: this },
                 ),
         );
