@@ -22,6 +22,7 @@ export * from "./migration-alerts";
 export * from "./mongo-backup";
 export * from "./monitoring";
 export * from "./monitoring-rules";
+export * from "./operator-monitoring";
 export * from "./report-dashboard";
 export * from "./service-monitor";
 export * from "./validation";

@@ -35,18 +35,56 @@ export interface MonitoredAppConfig {
     readonly interval: string;
 }
 
-export interface MonitoringConfig {
+/**
+ * How monitoring is deployed (`monitoring.mode`):
+ * - `helm` (default): the project's own kube-prometheus-stack (CRD chart, Helm release, Grafana admin
+ *   password) plus its monitoring objects;
+ * - `existing-operator`: only the project's monitoring objects (ServiceMonitor, PrometheusRule,
+ *   dashboard ConfigMaps, the Alertmanager configuration and receiver Secrets) in a cluster that
+ *   already runs the Prometheus Operator (an existing kube-prometheus-stack); no chart is downloaded.
+ */
+export const MONITORING_MODES = ["helm", "existing-operator"] as const;
+export type MonitoringMode = (typeof MONITORING_MODES)[number];
+
+/** Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm. */
+export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "prometheus", "alertmanager", "grafana"] as const;
+
+/** The Prometheus Operator's default Alertmanager retention (`Alertmanager.spec.retention`). */
+export const OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h";
+
+interface MonitoringCommon {
+    /** The namespace of the monitoring objects (mode helm: created; mode existing-operator: must exist). */
     readonly namespace: string;
-    readonly storageClass: string;
     /** URL prefix of docs/runbooks/ (runbook_url = prefix + file). */
     readonly runbookBaseUrl: string;
-    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
-    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
-    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
     readonly app: MonitoredAppConfig;
     readonly alerts: AlertThresholds;
     readonly oncall: OnCallConfig;
 }
+
+/** Mode `helm`: the project deploys kube-prometheus-stack itself. */
+export interface HelmMonitoringConfig extends MonitoringCommon {
+    readonly mode: "helm";
+    readonly storageClass: string;
+    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
+}
+
+/** Mode `existing-operator`: the Prometheus Operator, Prometheus, Alertmanager and Grafana already run. */
+export interface OperatorMonitoringConfig extends MonitoringCommon {
+    readonly mode: "existing-operator";
+    readonly existingOperator: {
+        /** Labels on the ServiceMonitor and PrometheusRule that the existing Prometheus selects (kube-prometheus-stack: `release: <release name>`). */
+        readonly labels: Readonly<Record<string, string>>;
+        /** Secret holding `alertmanager.yaml`, for the existing Alertmanager's `spec.configSecret`. */
+        readonly alertmanagerConfigSecretName: string;
+        /** The existing Alertmanager's `spec.retention` (the level-4 repeat interval must be shorter). */
+        readonly alertmanagerRetention: string;
+    };
+}
+
+export type MonitoringConfig = HelmMonitoringConfig | OperatorMonitoringConfig;
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
@@ -58,6 +96,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
 const URL = /^https:\/\/\S+$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
 export function durationSeconds(d: string): number {
@@ -151,7 +191,7 @@ function validTimeZone(tz: string): boolean {
     }
 }
 
-function parseOnCall(o: ObjectReader, amRetention: string): OnCallConfig {
+function parseOnCall(o: ObjectReader, amRetention: string, retentionKey: string): OnCallConfig {
     const timezone = o.string("timezone", { default: "Asia/Tokyo" });
     if (!validTimeZone(timezone)) throw o.fail("timezone", "must be an IANA time zone such as Asia/Tokyo", timezone);
     const bh = o.object("businessHours");
@@ -191,7 +231,7 @@ function parseOnCall(o: ObjectReader, amRetention: string): OnCallConfig {
     const repeatIntervals = {} as Record<Severity, string>;
     for (const s of SEVERITIES) repeatIntervals[s] = ri.duration(s, { default: defaults[s] });
     if (durationSeconds(repeatIntervals.level4) >= durationSeconds(amRetention)) {
-        throw ri.fail("level4", `must be shorter than monitoring.alertmanager.retention (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
+        throw ri.fail("level4", `must be shorter than ${retentionKey} (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
     }
     for (const s of SEVERITIES) if (durationSeconds(repeatIntervals[s]) <= 0) throw ri.fail(s, "must be a positive duration", repeatIntervals[s]);
     ri.done();
@@ -245,13 +285,49 @@ function parseApp(r: ObjectReader): MonitoredAppConfig {
 
 /** Parses `it-ops-infra:monitoring`. */
 export function parseMonitoring(m: ObjectReader): MonitoringConfig {
+    const mode = m.enum("mode", MONITORING_MODES, { default: "helm" });
+    return mode === "helm" ? parseHelmMonitoring(m) : parseOperatorMonitoring(m);
+}
+
+/** The keys both modes share (namespace, runbooks, scraped app, alert thresholds). */
+function parseCommon(m: ObjectReader) {
     const namespace = m.dnsLabel("namespace", { default: "monitoring" });
-    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
     const runbookBaseUrl = m.string("runbookBaseUrl", {
         default: "https://github.com/it-ops/it-ops-infra/blob/main/docs/runbooks/",
         pattern: URL,
         patternText: "an https:// URL of the docs/runbooks/ folder",
     });
+    const app = parseApp(m.object("app"));
+    const alerts = parseAlerts(m.object("alerts"));
+    return { namespace, runbookBaseUrl, app, alerts };
+}
+
+/** Mode `existing-operator`: the objects only; keys that size kube-prometheus-stack are errors. */
+function parseOperatorMonitoring(m: ObjectReader): OperatorMonitoringConfig {
+    for (const key of HELM_ONLY_MONITORING_KEYS) {
+        if (m.has(key)) throw m.fail(key, "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator", m.rawValue(key));
+    }
+    const common = parseCommon(m);
+    const e = m.object("existingOperator");
+    const existingOperator = {
+        labels: e.stringMap("labels", { default: {} }),
+        alertmanagerConfigSecretName: e.dnsSubdomain("alertmanagerConfigSecretName", { default: "itops-alertmanager-config" }),
+        alertmanagerRetention: e.duration("alertmanagerRetention", { default: OPERATOR_DEFAULT_ALERTMANAGER_RETENTION }),
+    };
+    for (const [k, v] of Object.entries(existingOperator.labels)) {
+        if (!LABEL_KEY.test(k)) throw e.fail(`labels.${k}`, "must be keyed by a Kubernetes label key", k);
+        if (!LABEL_VALUE.test(v)) throw e.fail(`labels.${k}`, "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", v);
+    }
+    e.done();
+    const oncall = parseOnCall(m.object("oncall", { required: true }), existingOperator.alertmanagerRetention, "monitoring.existingOperator.alertmanagerRetention");
+    m.done();
+    return { mode: "existing-operator", ...common, existingOperator, oncall };
+}
+
+function parseHelmMonitoring(m: ObjectReader): HelmMonitoringConfig {
+    if (m.has("existingOperator")) throw m.fail("existingOperator", "is only used with monitoring.mode existing-operator", m.rawValue("existingOperator"));
+    const { namespace, runbookBaseUrl, app, alerts } = parseCommon(m);
+    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
 
     const p = m.object("prometheus");
     const prometheus = {
@@ -295,9 +371,7 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
     };
     g.done();
 
-    const app = parseApp(m.object("app"));
-    const alerts = parseAlerts(m.object("alerts"));
-    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention);
+    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention, "monitoring.alertmanager.retention");
     m.done();
-    return { namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall };
+    return { mode: "helm", namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall };
 }
