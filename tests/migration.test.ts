@@ -214,6 +214,8 @@ describe("deployMigration, old system replicas and ordering", () => {
             metadata: { name: "old-system", namespace: "legacy", annotations: { "pulumi.com/patchForce": "true", "pulumi.com/patchFieldManager": "itops-migration" } },
             spec: { replicas: 2 },
         });
+        // Retained on delete: destroy / migration off leave the old system at the count the migration set (docs/migration.md).
+        assert.equal(patch.options.retainOnDelete, true);
         // Nothing takes over the old Deployment itself.
         assert.equal(all(r, "kubernetes:apps/v1:Deployment").length, 1);
         // The old system is scaled (up) before the route sends traffic to it; the route waits for the new Deployment.
