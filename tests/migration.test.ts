@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataCopyJob, DeploymentReplicas, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components";
+import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components";
 import { parseStackConfig } from "../infra/config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
 import { deployMigration, migrationPlan, newSystemReplicas } from "../infra/migration";
@@ -201,6 +201,18 @@ describe("deployMigration, nginx routing", () => {
             const r = await run(["migration.dataStrategy=shared", "migration.routing=nginx", `migration.stage=${stage}`]);
             assert.equal(manifests(r, "Ingress", "itops-migration-canary")[0].metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"], weight);
         }
+    });
+});
+
+describe("nginx routing: the wait for an ingress controller's address is bounded", () => {
+    it("both Ingresses wait at most INGRESS_ADDRESS_TIMEOUT (not the provider's 10 minutes) on create and update", async () => {
+        const r = await run(["migration.dataStrategy=shared", "migration.routing=nginx", "migration.stage=1"]);
+        const ingresses = all(r, "kubernetes:networking.k8s.io/v1:Ingress");
+        assert.equal(ingresses.length, 2);
+        assert.equal(INGRESS_ADDRESS_TIMEOUT, "3m");
+        for (const i of ingresses) assert.deepEqual(i.options.customTimeouts, { create: "3m", update: "3m" }, i.name);
+        const gateway = await run(["migration.dataStrategy=shared", "migration.stage=1"]);
+        assert.equal(one(gateway, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").options.customTimeouts, undefined);
     });
 });
 
