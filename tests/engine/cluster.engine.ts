@@ -66,6 +66,8 @@ let ctx: Env | undefined;
 let skipReason: string | undefined;
 let broken: string | undefined;
 let destroyed = false;
+/** The cluster is not the test's own control plane (ITOPS_ENGINE_KUBECONFIG). */
+let external = false;
 let publisher: NodeJS.Timeout | undefined;
 const published = new Set<string>();
 
@@ -244,16 +246,26 @@ describe("the real engine against the real control plane (local stack, existing 
             return;
         }
         const clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-engine-cluster-"));
-        const cenv = { ...process.env, ITOPS_CLUSTER_DIR: clusterDir };
-        const up = clusterCli(["up"], cenv);
-        if (up.status !== 0) {
-            skipReason = `the control plane could not be started (npm run cluster -- up, exit ${up.status}): ${(up.stderr || up.stdout).trim().split("\n").slice(-15).join("\n")}`;
-            clusterCli(["down"], cenv);
-            fs.rmSync(clusterDir, { recursive: true, force: true });
-            return;
+        let kubeconfig = process.env.ITOPS_ENGINE_KUBECONFIG;
+        let kubectlPath = path.join(cacheRoot(), "cluster-bin", "kubectl");
+        if (kubeconfig) {
+            // An existing cluster (kind in .github/workflows/e2e.yml): its kubeconfig, kubectl from PATH.
+            external = true;
+            kubectlPath = process.env.ITOPS_KUBECTL ?? spawnSync("bash", ["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
+            if (!kubectlPath) {
+                skipReason = "ITOPS_ENGINE_KUBECONFIG is set but there is no kubectl on PATH (or ITOPS_KUBECTL)";
+                return;
+            }
+        } else {
+            const up = clusterCli(["up"], { ...process.env, ITOPS_CLUSTER_DIR: clusterDir });
+            if (up.status !== 0) {
+                skipReason = `the control plane could not be started (npm run cluster -- up, exit ${up.status}): ${(up.stderr || up.stdout).trim().split("\n").slice(-15).join("\n")}`;
+                clusterCli(["down"], { ...process.env, ITOPS_CLUSTER_DIR: clusterDir });
+                fs.rmSync(clusterDir, { recursive: true, force: true });
+                return;
+            }
+            kubeconfig = up.stdout.trim().split("\n").pop()!;
         }
-        const kubeconfig = up.stdout.trim().split("\n").pop()!;
-        const kubectlPath = path.join(cacheRoot(), "cluster-bin", "kubectl");
         const ws = workspace();
         const wrapperDir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-engine-kubectl-"));
         const proxyLog = path.join(wrapperDir, "proxy.log");
@@ -268,7 +280,7 @@ describe("the real engine against the real control plane (local stack, existing 
         if (publisher) clearInterval(publisher);
         if (!ctx) return;
         if (!destroyed) ctx.ws.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"], { timeoutMs: 600_000 });
-        clusterCli(["down"], { ...process.env, ITOPS_CLUSTER_DIR: ctx.clusterDir });
+        if (!external) clusterCli(["down"], { ...process.env, ITOPS_CLUSTER_DIR: ctx.clusterDir });
         fs.rmSync(ctx.clusterDir, { recursive: true, force: true });
         fs.rmSync(ctx.wrapperDir, { recursive: true, force: true });
         ctx.ws.dispose();

@@ -19,8 +19,23 @@ export function engineBinDir(): string {
 
 export const ENGINE_PIECES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"] as const;
 
-/** The pieces missing from the cache, each with why (empty when the engine can run). */
+/**
+ * A released Pulumi CLI to use instead of the cache (`ITOPS_PULUMI_CLI`, e.g. in .github/workflows/e2e.yml):
+ * its bundled language host is next to it, and the kubernetes plugin is installed in its PULUMI_HOME.
+ */
+export function releasedCli(): string | undefined {
+    return process.env.ITOPS_PULUMI_CLI || undefined;
+}
+
+/** The `pulumi` binary the tests run. */
+export function pulumiBinary(): string {
+    return releasedCli() ?? path.join(engineBinDir(), "pulumi");
+}
+
+/** The pieces missing, each with why (empty when the engine can run). */
 export function missingPieces(): string[] {
+    const released = releasedCli();
+    if (released) return fs.existsSync(released) ? [] : [`pulumi (ITOPS_PULUMI_CLI=${released} does not exist)`];
     const dir = engineBinDir();
     return ENGINE_PIECES.filter((p) => !fs.existsSync(path.join(dir, p))).map((p) => `${p} (not in ${dir}; build it with tools/build-engine.sh)`);
 }
@@ -62,11 +77,13 @@ export function workspace(): Workspace {
         if (/^Pulumi(\..+)?\.yaml$/.test(f)) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
     }
     for (const f of LINKED) fs.symlinkSync(path.join(PROJECT_DIR, f), path.join(dir, f));
-    const bin = engineBinDir();
+    const pulumiBin = pulumiBinary();
+    const bin = path.dirname(pulumiBin);
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         PATH: [bin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
-        PULUMI_HOME: home,
+        // A released CLI keeps its own PULUMI_HOME (where the kubernetes plugin was installed).
+        PULUMI_HOME: releasedCli() ? (process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi")) : home,
         PULUMI_BACKEND_URL: `file://${backend}`,
         PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -74,7 +91,7 @@ export function workspace(): Workspace {
         NO_COLOR: "1",
     };
     const run = (args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) =>
-        spawnSync(path.join(bin, "pulumi"), [...args, "--non-interactive"], {
+        spawnSync(pulumiBin, [...args, "--non-interactive"], {
             cwd: dir,
             env: { ...env, ...opts.env },
             encoding: "utf8",
@@ -83,7 +100,7 @@ export function workspace(): Workspace {
         });
     const runAsync = (args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) =>
         new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            const p = spawn(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env: { ...env, ...opts.env } });
+            const p = spawn(pulumiBin, [...args, "--non-interactive"], { cwd: dir, env: { ...env, ...opts.env } });
             let stdout = "";
             let stderr = "";
             p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
