@@ -135,7 +135,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
             assert.equal(fe.env.find((e: any) => e.name === "DATABASE_URI"), undefined);
             const s = appManifests(r, "Secret", "it-ops-system-database")[0];
             assert.equal(s.metadata.namespace, stack);
-            assert.equal(s.stringData, "[secret]");
+            assert.deepEqual(s.stringData, { "database-uri": "[secret]" });
             const text = JSON.stringify(r.resources.filter(isManifest).map((x) => x.inputs));
             // (The restore drill's throw-away mongod on 127.0.0.1 is the only URI a manifest may hold.)
             assert.doesNotMatch(text, /mongodb(\+srv)?:\/\/(?!127\.0\.0\.1:)/, "no connection string literal in any manifest");
@@ -352,7 +352,7 @@ describe("ItOpsApp component", () => {
         const r = await record(() => new ItOpsApp("t", baseArgs()));
         const text = JSON.stringify(r.resources.map((x) => x.inputs));
         assert.ok(!text.includes("S3ntinel"), "the URI does not appear in any input");
-        assert.equal(manifests(r, "Secret")[0].stringData, "[secret]");
+        assert.deepEqual(manifests(r, "Secret")[0].stringData, { "database-uri": "[secret]" });
     });
 
     const bad: [string, Partial<ItOpsAppArgs>, RegExp][] = [

@@ -208,7 +208,7 @@ for (const stack of STACKS) {
             assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
             const [secret] = manifests(r, "Secret", "backup-credentials");
             assert.equal(secret.metadata.namespace, "itops-backup");
-            assert.equal(secret.stringData, "[secret]");
+            assert.deepEqual(secret.stringData, { uri: "[secret]" });
             // No secret literal in any manifest: the URI (a placeholder secret here) is nowhere.
             const k8sText = JSON.stringify(r.resources.filter((x) => x.type.startsWith("kubernetes:")).map((x) => x.inputs));
             assert.ok(!k8sText.includes("placeholder-for-"), "no secret placeholder leaked");
@@ -253,7 +253,7 @@ describe("MongoBackup component", () => {
         const text = JSON.stringify(r.resources);
         assert.ok(!text.includes(SOURCE_SECRET), "the password appears nowhere");
         assert.ok(!text.includes("mongodb://backup"), "the URI appears nowhere");
-        assert.equal(manifests(r, "Secret", "backup-credentials")[0].stringData, "[secret]");
+        assert.deepEqual(manifests(r, "Secret", "backup-credentials")[0].stringData, { uri: "[secret]" });
         const [cj] = manifests(r, "CronJob", "mongodb-backup");
         const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
         assert.equal(env.find((x: any) => x.name === "BACKUP_OPLOG").value, "true");

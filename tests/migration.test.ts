@@ -260,7 +260,7 @@ describe("deployMigration, data copy", () => {
         const r = await run(["migration.stage=4", "migration.copy.runId=20260301-1", "migration.copy.databasePorts=[27017,10255]", "migration.copy.timeoutMinutes=360"]);
         const secret = manifests(r, "Secret", "itops-data-copy-20260301-1");
         assert.equal(secret.length, 1);
-        assert.equal(secret[0].stringData, "[secret]");
+        assert.deepEqual(secret[0].stringData, { SOURCE_URI: "[secret]", TARGET_URI: "[secret]" });
         const cm = manifests(r, "ConfigMap", "itops-data-copy-20260301-1-script")[0];
         assert.deepEqual(Object.keys(cm.data).sort(), ["inventory.js", "migrate-data.sh"]);
         assert.match(cm.data["migrate-data.sh"], /mongodump --uri="\$SOURCE_URI" --archive --gzip --oplog \\\n\s+\| mongorestore --uri="\$TARGET_URI" --archive --gzip --oplogReplay --drop/);

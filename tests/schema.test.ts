@@ -29,18 +29,28 @@ for (const [stack, sets] of [["staging", []], ["production", []], ["production",
             assert.ok(objects.every((o) => isPatch(o) || v.validate(o.inputs).checked === "schema"), "non-patch objects were checked against the full schema");
         });
 
-        it("every YAML file the synth writes under manifests/ validates too", async () => {
+        it("every YAML file the synth writes under manifests/ is a valid object; Secrets hold per-key placeholders", async () => {
             const v = await loadSchemaValidator();
             const r = await render(stack, sets);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-schema-"));
             writeRendering(r, dir);
             const files = fs.readdirSync(path.join(dir, stack, "manifests"));
             assert.deepEqual(files.sort(), r.resources.filter(isManifest).map(manifestFileName).sort());
+            let secrets = 0;
             for (const f of files) {
                 const doc = YAML.parse(fs.readFileSync(path.join(dir, stack, "manifests", f), "utf8"));
                 const res = v.validate(doc, { patch: f.endsWith(".patch.yaml") });
                 assert.deepEqual(res.problems, [], `${f}: ${res.problems.join("; ")}`);
+                if (!f.endsWith(".patch.yaml")) assert.equal(res.checked, "schema", `${f} is checked against the full schema`);
+                if (doc.kind === "Secret") {
+                    secrets++;
+                    // Per-key placeholders: the keys stay (a valid object), every value is redacted.
+                    assert.equal(doc.data, undefined, `${f}: no data field`);
+                    assert.ok(doc.stringData && typeof doc.stringData === "object" && Object.keys(doc.stringData).length > 0, `${f}: stringData is a map`);
+                    for (const [k, val] of Object.entries(doc.stringData)) assert.equal(val, "[secret]", `${f}: stringData.${k}`);
+                }
             }
+            assert.ok(secrets >= 2, `${secrets} Secrets checked`);
             fs.rmSync(dir, { recursive: true, force: true });
         });
     });
@@ -126,9 +136,10 @@ describe("the schema validator", () => {
         assert.equal(v.validate({ ...patch, kind: "Deploymnet" }, { patch: true }).checked, "unknown-kind");
     });
 
-    it("a redacted Secret (data rendered as [secret]) validates as a map, a non-map does not", async () => {
+    it("a redacted Secret is a map of keys to [secret]; the old whole-field string is not a valid Secret", async () => {
         const v = await loadSchemaValidator();
-        assert.deepEqual(v.validate({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: "[secret]" }).problems, []);
+        assert.deepEqual(v.validate({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { uri: "[secret]" } }).problems, []);
+        assert.ok(v.validate({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: "[secret]" }).problems.length > 0);
         assert.ok(v.validate({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: "plain" }).problems.length > 0);
     });
 });

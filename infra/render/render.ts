@@ -1,7 +1,8 @@
 /**
  * Runs the real program under the Pulumi SDK's mock runtime and records every resource it
  * registers: type, name, URN, parent, resource options and fully resolved inputs, with every
- * secret value replaced by "[secret]". No cloud, no Pulumi CLI, no cluster.
+ * secret value replaced by "[secret]" (a secret map by its keys, each "[secret]"). No cloud, no
+ * Pulumi CLI, no cluster.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -73,11 +74,23 @@ interface Recorded {
     opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
 }
 
-/** Resolves Inputs deeply; secret outputs become {@link REDACTED}. */
+/**
+ * What a secret value renders as: {@link REDACTED}, or for a secret map (a Secret's `stringData`,
+ * which the Kubernetes provider marks secret as a whole) the same keys, each {@link REDACTED}, so the
+ * rendered object keeps its shape (a valid Kubernetes object) and shows which keys it sets.
+ */
+export function redact(value: unknown): unknown {
+    if (value && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.keys(value).sort().map((k) => [k, REDACTED]));
+    }
+    return REDACTED;
+}
+
+/** Resolves Inputs deeply; secret outputs become {@link redact}ed placeholders. */
 export async function resolveDeep(value: unknown): Promise<unknown> {
     if (value === undefined || value === null) return value;
     if (pulumi.Output.isInstance(value)) {
-        if (await (value as any).isSecret) return REDACTED;
+        if (await (value as any).isSecret) return redact(await (value as any).promise());
         return resolveDeep(await (value as any).promise());
     }
     if (value instanceof Promise) return resolveDeep(await value);

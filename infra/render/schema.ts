@@ -8,7 +8,6 @@
  *
  * The model packages are ES modules only, hence the asynchronous {@link loadSchemaValidator}.
  */
-import { REDACTED } from "./render";
 
 /** A model class of the `kubernetes-models` family. */
 interface ModelClass {
@@ -52,18 +51,6 @@ function collect(mod: unknown, into: Map<string, ModelClass>, depth = 0): void {
     }
 }
 
-/**
- * The offline render redacts secrets to "[secret]"; the Kubernetes provider marks a Secret's
- * whole `data`/`stringData` map secret, so it renders as that string. The schema wants a map:
- * validate the redacted map as a map with one redacted entry.
- */
-export function unredact(obj: Record<string, unknown>): Record<string, unknown> {
-    if (obj.kind !== "Secret") return obj;
-    const out = { ...obj };
-    for (const f of ["data", "stringData"]) if (out[f] === REDACTED) out[f] = { redacted: f === "data" ? "" : REDACTED };
-    return out;
-}
-
 /** Validates Kubernetes objects against the upstream schemas. */
 export class SchemaValidator {
     constructor(private readonly models: ReadonlyMap<string, ModelClass>) {}
@@ -95,7 +82,7 @@ export class SchemaValidator {
             return { object, problems, checked: "patch" };
         }
         try {
-            new model(unredact(obj)).validate();
+            new model(obj).validate();
             return { object, problems: [], checked: "schema" };
         } catch (e) {
             const err = e as { errors?: { instancePath?: string; message?: string }[]; message: string };
