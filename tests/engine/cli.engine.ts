@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { documentedConfigSetCommands, retarget } from "./doc-commands";
-import { initStack, loudSkip, missingPieces, npmVersion, output, PROJECT_DIR, Workspace, workspace } from "./engine";
+import { initStack, loudSkip, missingPieces, npmVersion, output, PROJECT_DIR, setRequiredSecrets, Workspace, workspace } from "./engine";
 
 const missing = missingPieces();
 const SKIP = missing.length ? `the engine is not built: ${missing.join("; ")}` : undefined;
@@ -21,6 +21,7 @@ describe("the real CLI", () => {
         it(`pulumi preview --stack ${stack}: gets past config validation and fails only for want of the azure-native plugin`, (t) => {
             if (!ws) return loudSkip(t, SKIP!);
             initStack(ws, stack);
+            t.diagnostic(`secrets set with --secret first (as users do once): ${setRequiredSecrets(ws, stack).join(", ")}`);
             const r = ws.pulumi(["preview", "--stack", stack]);
             const all = r.stdout + r.stderr;
             assert.doesNotMatch(all, /validating stack config/, output(r));
@@ -35,6 +36,7 @@ describe("the real CLI", () => {
     it("pulumi preview --stack local: gets past config validation (fails only where the engine stack's left-out pieces are needed)", (t) => {
         if (!ws) return loudSkip(t, SKIP!);
         initStack(ws, "local");
+        t.diagnostic(`secrets set with --secret first: ${setRequiredSecrets(ws, "local").join(", ")}`);
         const r = ws.pulumi(["preview", "--stack", "local"]);
         const all = r.stdout + r.stderr;
         assert.doesNotMatch(all, /validating stack config/, output(r));

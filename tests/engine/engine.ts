@@ -9,6 +9,8 @@ import { spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseStackConfig } from "../../infra/config";
+import { readStackFile, toRuntimeConfig } from "../../infra/render/stack-file";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -125,4 +127,25 @@ export function initStack(ws: Workspace, name: string): void {
 /** The CLI's output of a run, for assertion messages. */
 export function output(r: { stdout: string; stderr: string; status: number | null }): string {
     return `exit ${r.status}\n--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-6000)}`;
+}
+
+/** A stand-in value for a required secret the stack file does not hold (the users set theirs once per machine). */
+function standInSecret(key: string): string {
+    if (/\.uri$/.test(key)) return "mongodb://itops:stand-in@mongo.example.internal:27017/itops";
+    if (/\.url$/.test(key)) return "https://hooks.example.com/stand-in";
+    return "stand-in-secret";
+}
+
+/**
+ * Sets, as secrets, the required secrets a stack file leaves to `pulumi config set --secret` (found by
+ * the program's own parser); returns their keys. Throws with the CLI's output on failure.
+ */
+export function setRequiredSecrets(ws: Workspace, stack: string, file = path.join(ws.dir, `Pulumi.${stack}.yaml`)): string[] {
+    const raw = readStackFile(file);
+    const keys = parseStackConfig(stack, toRuntimeConfig(raw), new Set(raw.secretKeys), { secretPlaceholders: true }).placeholders;
+    for (const key of keys) {
+        const r = ws.pulumi(["config", "set", "--stack", stack, "--secret", "--path", key, standInSecret(key)]);
+        if (r.status !== 0) throw new Error(`pulumi config set --secret ${key} failed: ${r.stderr}`);
+    }
+    return [...keys];
 }
