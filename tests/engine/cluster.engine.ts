@@ -220,7 +220,7 @@ interface PreviewStep {
 
 /** `pulumi preview --json`: the steps and the count per operation. */
 function previewJson(): { steps: PreviewStep[]; ops: Record<string, number> } {
-    const r = ctx!.ws.pulumi(["preview", "--stack", STACK, "--json", "--diff"], { timeoutMs: 600_000 });
+    const r = ctx!.ws.pulumi(["preview", "--stack", STACK, "--json"], { timeoutMs: 600_000 });
     assert.equal(r.status, 0, output(r));
     const doc = JSON.parse(r.stdout) as { steps?: PreviewStep[]; changeSummary?: Record<string, number> };
     return { steps: doc.steps ?? [], ops: doc.changeSummary ?? {} };
