@@ -92,8 +92,12 @@ export function parseStackConfig(
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
 
-/** Rules between sections: Azure-only settings need cluster mode aks. */
+/** Rules between sections: Azure-only settings need cluster mode aks; the migration's replicas fit the autoscaler. */
 function checkAcrossSections(c: StackConfig): void {
+    if (c.migration.enabled && c.migration.replicas.new > c.app.maxReplicas) {
+        const key = `${PROJECT}:migration.replicas.new`;
+        throw new ConfigError(key, `${key} must not exceed app.maxReplicas (${c.app.maxReplicas}): the new system runs that many replicas during the migration, got ${c.migration.replicas.new}`);
+    }
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
         const key = `${PROJECT}:verification.defenderForContainers`;
         throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);

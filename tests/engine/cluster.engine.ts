@@ -147,6 +147,8 @@ function engineStackFile(kubeconfig: string): string {
         tlsSecretName: "it-ops-tls",
         oldSystem: { namespace: "legacy", service: "old-system", port: 80, deployment: "old-system", healthPath: "/healthz" },
         gate: { selector: 'namespace="local",service="it-ops-system"' },
+        // The local stack autoscales to 2 replicas (app.maxReplicas); the new system runs that many.
+        replicas: { new: 2, old: OLD_REPLICAS },
     };
     return YAML.stringify(file);
 }
@@ -325,7 +327,7 @@ describe("the real engine against the real control plane (local stack, existing 
             assert.match(kubectlOk(["-n", "monitoring", "get", "servicemonitor.monitoring.coreos.com/it-ops-system", "-o", "jsonpath={.metadata.labels.release}"]), /^kube-prometheus-stack$/);
             kubectlOk(["-n", "monitoring", "get", "prometheusrule.monitoring.coreos.com/it-ops-alerts"]);
             kubectlOk(["-n", "monitoring", "get", "secret/itops-alertmanager-config", "secret/alertmanager-receivers", "configmap/it-ops-dashboard"]);
-            assert.equal(kubectlOk(["-n", "local", "get", "deployment/it-ops-system", "-o", "jsonpath={.status.readyReplicas}"]), "1");
+            assert.equal(kubectlOk(["-n", "local", "get", "deployment/it-ops-system", "-o", "jsonpath={.status.readyReplicas}"]), "2");
             assert.equal(kubectlOk(["-n", "legacy", "get", "deployment/old-system", "-o", "jsonpath={.spec.replicas}"]), String(OLD_REPLICAS));
         });
     });
