@@ -33,7 +33,7 @@ describe("the real CLI", () => {
         });
     }
 
-    it("pulumi preview --stack local: gets past config validation (fails only where the engine stack's left-out pieces are needed)", (t) => {
+    it("pulumi preview --stack local: gets past config validation and stops only for want of the random plugin", (t) => {
         if (!ws) return loudSkip(t, SKIP!);
         initStack(ws, "local");
         t.diagnostic(`secrets set with --secret first: ${setRequiredSecrets(ws, "local").join(", ")}`);
@@ -41,10 +41,11 @@ describe("the real CLI", () => {
         const all = r.stdout + r.stderr;
         assert.doesNotMatch(all, /validating stack config/, output(r));
         assert.doesNotMatch(all, /missing configuration value/, output(r));
-        // Mode helm needs the random provider (Grafana's password) and chart downloads, neither to be had here.
-        if (r.status !== 0) {
-            assert.match(all, /pulumi-resource-random|prometheus-community|helm|chart/i, output(r));
-        }
+        // The local stack's monitoring (mode helm) needs the random provider for Grafana's password, which the
+        // Go module proxy does not serve: that is where the preview stops (the engine stack uses existing-operator).
+        assert.notEqual(r.status, 0);
+        const version = npmVersion("@pulumi/random");
+        assert.match(all, new RegExp(`no resource plugin 'pulumi-resource-random' found in the workspace at version v${version.replace(/\./g, "\\.")}`), output(r));
     });
 
     it("accepts every `pulumi config set` command of README.md and docs/ (templates listed, not run)", (t) => {
