@@ -570,6 +570,8 @@ export async function up(dir = stateDir()): Promise<ClusterState> {
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                 "--service-cluster-ip-range=10.96.0.0/16",
                 "--authorization-mode=RBAC",
+                // As AKS: privileged containers are allowed by the API server; Pod Security decides per namespace.
+                "--allow-privileged=true",
                 "--enable-admission-plugins=PodSecurity",
                 `--admission-control-config-file=${path.join(dir, "admission.yaml")}`,
                 // The `kubernetes` Service's endpoint would be 127.0.0.1, which EndpointSlices refuse.
