@@ -377,6 +377,29 @@ describe("the real engine against the real control plane (local stack, existing 
         });
     });
 
+    it("3b. when pulumi up fails, scripts/migrate.sh puts the stage back (real CLI): config and cluster stay at the last stage", async (t) => {
+        if (!guard(t)) return;
+        await step("failed up", () => {
+            // The program cannot read its kubeconfig: every `pulumi up` fails before changing anything.
+            const moved = `${ctx!.kubeconfig}.away`;
+            fs.renameSync(ctx!.kubeconfig, moved);
+            let r;
+            try {
+                r = runScript("migrate.sh", [STACK, "back", "--yes"]);
+            } finally {
+                fs.renameSync(moved, ctx!.kubeconfig);
+            }
+            assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+            const last = STEPS.length - 1;
+            assert.match(r.stderr, new RegExp(`pulumi up failed on stack ${STACK}; putting the previous configuration back:\\n {2}migration\\.stage is back at ${last}\\n`));
+            assert.match(r.stderr, /and so did re-applying stage 4 \(100 % new\)/);
+            const stage = ctx!.ws.pulumi(["config", "get", "--stack", STACK, "--path", "migration.stage"]);
+            assert.equal(stage.stdout.trim(), String(last), "the config is back at the last stage");
+            assert.equal(kubectlOk(["-n", "local", "get", `ingress/${CANARY}`, "-o", `jsonpath={.metadata.annotations.nginx\\.ingress\\.kubernetes\\.io/canary-weight}`]), "100");
+            t.diagnostic("a failed pulumi up (kubeconfig unreadable) left migration.stage at 4 and the canary at 100 %");
+        });
+    });
+
     it("4. scripts/rollback.sh returns to stage 0; old-system runs migration.replicas.old", async (t) => {
         if (!guard(t)) return;
         await step("rollback", () => {
