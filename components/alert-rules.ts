@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AlertRuleGroupSpec, renderRuleGroups, SEVERITIES } from "./alert-rule";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
+import { labelsField } from "./metadata";
 
 const ALERT_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?$/;
@@ -64,7 +65,7 @@ export class AlertRules extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name, namespace: args.namespace, labels: { ...(args.labels ?? {}) } },
+                metadata: { name, namespace: args.namespace, ...labelsField(args.labels) },
                 spec: this.spec,
             },
             // The CRDs (passed as dependsOn by the composition) must exist before this object.

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
+import { labelsField } from "./metadata";
 
 /** Pod Security Admission level enforced (and audited, warned) on the namespace. */
 export const POD_SECURITY_LEVEL = "restricted";
@@ -71,7 +72,7 @@ export function createNetworkPolicies(
     opts: pulumi.CustomResourceOptions = {},
 ): k8s.networking.v1.NetworkPolicy[] {
     return policies.map(
-        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace, labels: { ...labels } }, spec: p.spec }, { ...opts, parent }),
+        (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace, ...labelsField(labels) }, spec: p.spec }, { ...opts, parent }),
     );
 }
 

@@ -17,7 +17,15 @@ export interface DeploymentReplicasArgs {
     readonly fieldManager?: string;
 }
 
-/** Patches `spec.replicas` of an existing Deployment (server-side apply, forced for that field). */
+/**
+ * Patches `spec.replicas` of an existing Deployment (server-side apply, forced for that field).
+ *
+ * The patch is retained on delete (`pulumi destroy`, or the migration switched off): the Deployment
+ * keeps the last replica count the patch set, and the field manager keeps `spec.replicas`, until
+ * someone scales it (`kubectl scale` takes the field over). Deleting the patch instead would make the
+ * provider relinquish the field, after which the count depends on the Deployment's other field
+ * managers (a field left without one returns to its default): not a count anyone chose (docs/migration.md).
+ */
 export class DeploymentReplicas extends pulumi.ComponentResource {
     public readonly replicas: number;
 
@@ -44,7 +52,7 @@ export class DeploymentReplicas extends pulumi.ComponentResource {
                 },
                 spec: { replicas: args.replicas },
             },
-            { parent: this },
+            { parent: this, retainOnDelete: true },
         );
         this.registerOutputs({ replicas: this.replicas });
     }

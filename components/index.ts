@@ -27,6 +27,7 @@ export * from "./network";
 export * from "./pod-security-policy";
 export * from "./private-endpoint";
 export * from "./namespace-policies";
+export * from "./operator-monitoring";
 export * from "./report-dashboard";
 export * from "./service-monitor";
 export * from "./validation";

@@ -33,6 +33,17 @@ const VERSION = /^\d+\.\d+\.\d+$/;
  * the audit log and as a warning on each deploy.
  */
 export const MONITORING_POD_SECURITY: Readonly<Record<PodSecurityMode, PodSecurityLevel>> = { enforce: "privileged", audit: "restricted", warn: "restricted" };
+/** The ConfigMap with the TZif file of the Alertmanager time zone (the image has no tzdata). */
+export const ALERTMANAGER_ZONEINFO_CONFIGMAP = "alertmanager-zoneinfo";
+/** The ConfigMap key of a zone's TZif file (`Asia/Tokyo` → `Asia_Tokyo`). */
+export function zoneinfoKey(zone: string): string {
+    return zone.replace(/\//g, "_");
+}
+/** Checks the zone and its TZif data (both modes mount them into Alertmanager). */
+export function validateZoneinfo(v: ArgsValidator, z: { zone: string; tzifBase64: string }): void {
+    v.matches("alertmanagerZoneinfo.zone", z.zone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
+    v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
+}
 
 export interface MonitoringArgs {
     /** Namespace created for the monitoring stack. @default "monitoring" */
@@ -163,9 +174,8 @@ export class Monitoring extends pulumi.ComponentResource {
         let zoneinfo: { zone: string; configMapName: string; key: string } | undefined;
         if (args.alertmanagerZoneinfo) {
             const z = args.alertmanagerZoneinfo;
-            v.matches("alertmanagerZoneinfo.zone", z.zone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
-            v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
-            zoneinfo = { zone: z.zone, configMapName: "alertmanager-zoneinfo", key: z.zone.replace(/\//g, "_") };
+            validateZoneinfo(v, z);
+            zoneinfo = { zone: z.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key: zoneinfoKey(z.zone) };
             deps.push(
                 new k8s.core.v1.ConfigMap(
                     `${name}-zoneinfo`,

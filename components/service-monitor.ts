@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
+import { labelsField } from "./metadata";
 
 const DURATION = /^((\d+)h)?((\d+)m)?((\d+)s)?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -67,7 +68,7 @@ export class ServiceMonitor extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "ServiceMonitor",
-                metadata: { name, namespace: args.namespace, labels: { ...(args.labels ?? {}) } },
+                metadata: { name, namespace: args.namespace, ...labelsField(args.labels) },
                 spec,
             },
             // The CRDs (passed as dependsOn by the composition) must exist before this object.

@@ -23,6 +23,14 @@ export type RoutingMode = (typeof ROUTING_MODES)[number];
 export const DATA_STRATEGIES = ["cutover", "shared", "synced"] as const;
 export type DataStrategy = (typeof DATA_STRATEGIES)[number];
 
+/**
+ * How long `pulumi up` waits for the ingress controller to publish an address on each `nginx` Ingress
+ * (the provider's Ingress await; its own default is 10 minutes). The address is how the controller
+ * says it admitted the Ingress. Where no controller publishes one, `up` fails after this bound
+ * (docs/migration.md: what to do).
+ */
+export const INGRESS_ADDRESS_TIMEOUT = "3m";
+
 /** Traffic shares in percent. */
 export interface RouteWeights {
     readonly old: number;
@@ -185,6 +193,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
             this.routes = [route];
         } else {
             const ingressClassName = args.ingressClassName ?? "nginx";
+            const ingressOpts: pulumi.CustomResourceOptions = { ...childOpts, customTimeouts: { create: INGRESS_ADDRESS_TIMEOUT, update: INGRESS_ADDRESS_TIMEOUT } };
             const rules = (service: pulumi.Input<string>, port: number) =>
                 args.hosts.map((host) => ({
                     host,
@@ -200,7 +209,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
                         rules: rules(args.oldServiceName, args.oldServicePort),
                     },
                 },
-                childOpts,
+                ingressOpts,
             );
             const canary = new k8s.networking.v1.Ingress(
                 `${name}-canary`,
@@ -219,7 +228,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
                     },
                     spec: { ingressClassName, rules: rules(newServiceName, args.newServicePort) },
                 },
-                childOpts,
+                ingressOpts,
             );
             this.routes = [canary];
         }

@@ -92,14 +92,21 @@ export function parseStackConfig(
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
 
-/** Rules between sections: Azure-only settings need cluster mode aks; Grafana reads dashboards only from its namespace. */
+/**
+ * Rules between sections: Azure-only settings need cluster mode aks; the project's own Grafana reads
+ * dashboards only from its namespace; the migration's replicas fit the autoscaler.
+ */
 function checkAcrossSections(c: StackConfig): void {
-    if (c.verification.reportDashboard && c.verification.dashboardNamespace !== c.monitoring.namespace) {
+    if (c.monitoring.mode === "helm" && c.verification.reportDashboard && c.verification.dashboardNamespace !== c.monitoring.namespace) {
         const key = `${PROJECT}:verification.dashboardNamespace`;
         throw new ConfigError(
             key,
             `${key} must be monitoring.namespace (${c.monitoring.namespace}): Grafana's RBAC is namespaced and its sidecar reads dashboards only there, got ${JSON.stringify(c.verification.dashboardNamespace)}`,
         );
+    }
+    if (c.migration.enabled && c.migration.replicas.new > c.app.maxReplicas) {
+        const key = `${PROJECT}:migration.replicas.new`;
+        throw new ConfigError(key, `${key} must not exceed app.maxReplicas (${c.app.maxReplicas}): the new system runs that many replicas during the migration, got ${c.migration.replicas.new}`);
     }
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
         const key = `${PROJECT}:verification.defenderForContainers`;

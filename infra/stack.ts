@@ -32,6 +32,7 @@ import {
     MongoBackup,
     Monitoring,
     MonitoringTraffic,
+    OperatorMonitoring,
     ONCALL_ROLES,
     PodSecurityPolicy,
     PrivateEndpoint,
@@ -361,7 +362,8 @@ export function deployStack(cfg: StackConfig) {
         appDeployments: app.deployments.map((d) => d.metadata.name),
         appImages: app.images,
         monitoringNamespace: monitoring.namespace,
-        grafanaAdminSecret: monitoring.grafanaAdminSecretName,
+        // Mode existing-operator: Grafana is not the stack's.
+        ...(monitoring instanceof Monitoring ? { grafanaAdminSecret: monitoring.grafanaAdminSecretName } : {}),
         ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
         ...(backup ? { backupIdentityClientId: backup.identityClientId, restoreIdentityClientId: backup.restoreIdentityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         ...(azure ? { vnetId: azure.network.vnetId } : {}),
@@ -562,6 +564,25 @@ export function deployMonitoring(
         const secret = m.oncall.secrets[role];
         if (secret) receiverSecrets[receiverSecretKey(role)] = secret;
     }
+    const amConfig = alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET });
+    const zoneinfo = { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) };
+    if (m.mode === "existing-operator") {
+        // The operator, its CRDs, Prometheus, Alertmanager and Grafana exist: only the project's objects.
+        const monitoring = new OperatorMonitoring(
+            "itops-monitoring",
+            {
+                namespace: m.namespace,
+                alertmanagerConfig: amConfig,
+                alertmanagerConfigSecretName: m.existingOperator.alertmanagerConfigSecretName,
+                receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
+                receiverSecrets,
+                alertmanagerZoneinfo: zoneinfo,
+            },
+            k8sOpts,
+        );
+        monitoringObjects(cfg, app, { namespace: monitoring.namespace, labels: m.existingOperator.labels }, k8sOpts, k8sOpts, extraAlertGroups);
+        return monitoring;
+    }
     const monitoring = new Monitoring(
         "itops-monitoring",
         {
@@ -571,11 +592,11 @@ export function deployMonitoring(
             prometheus: { ...m.prometheus, remoteWriteReceiver: remoteWriteEnabled(cfg) },
             alertmanager: m.alertmanager,
             grafana: m.grafana,
-            alertmanagerConfig: alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
+            alertmanagerConfig: amConfig,
             receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
             receiverSecrets,
             grafanaAzureAd: m.grafana.azureAd,
-            alertmanagerZoneinfo: { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) },
+            alertmanagerZoneinfo: zoneinfo,
             protect: cfg.protect,
             registryLoginServer,
             componentResources: m.componentResources,
@@ -584,26 +605,47 @@ export function deployMonitoring(
         },
         k8sOpts,
     );
-    const crOpts = { ...k8sOpts, dependsOn: [monitoring.crds] };
+    monitoringObjects(cfg, app, { namespace: monitoring.namespace }, { ...k8sOpts, dependsOn: [monitoring.crds] }, k8sOpts, extraAlertGroups);
+    return monitoring;
+}
 
+/**
+ * The project's own monitoring objects, in both monitoring modes: the workload's ServiceMonitor, the
+ * alert catalogue (PrometheusRule) and the app dashboard. `crOpts` make the custom resources wait for
+ * the CRDs (mode helm); `labels` are what an existing Prometheus selects (mode existing-operator).
+ */
+function monitoringObjects(
+    cfg: StackConfig,
+    app: MonitoredApp,
+    where: { namespace: pulumi.Output<string>; labels?: Readonly<Record<string, string>> },
+    crOpts: pulumi.ComponentResourceOptions,
+    k8sOpts: pulumi.ComponentResourceOptions,
+    extraAlertGroups: readonly AlertRuleGroupSpec[],
+): void {
+    const m = cfg.monitoring;
+    const labels = where.labels ? { ...where.labels } : undefined;
     // The workload's scrape target (path and interval from monitoring.app).
     new ServiceMonitor(
         "it-ops-system",
         {
-            namespace: monitoring.namespace,
+            namespace: where.namespace,
             selector: app.selector,
             port: app.port,
             path: m.app.path,
             interval: m.app.interval,
             jobLabel: "app",
             targetNamespaces: [app.namespace],
+            ...(labels ? { labels } : {}),
         },
         crOpts,
     );
 
     const monitoringGroups = defaultAlertGroups(m.alerts, { namespace: app.namespace, job: app.job, deployment: app.deployment, service: app.service });
-    new AlertRules("it-ops-alerts", { namespace: monitoring.namespace, groups: [...monitoringGroups, ...extraAlertGroups], runbookBaseUrl: m.runbookBaseUrl }, crOpts);
+    new AlertRules(
+        "it-ops-alerts",
+        { namespace: where.namespace, groups: [...monitoringGroups, ...extraAlertGroups], runbookBaseUrl: m.runbookBaseUrl, ...(labels ? { labels } : {}) },
+        crOpts,
+    );
 
-    new AppDashboard("it-ops-dashboard", { namespace: monitoring.namespace, target: { namespace: app.namespace, job: app.job } }, k8sOpts);
-    return monitoring;
+    new AppDashboard("it-ops-dashboard", { namespace: where.namespace, target: { namespace: app.namespace, job: app.job } }, k8sOpts);
 }

@@ -57,13 +57,13 @@ fi
 echo "refreshing stack $stack"
 pulumi refresh --stack "$stack" --yes
 if [ "$retire_old" = "true" ]; then
-  pulumi config set --stack "$stack" --path migration.retireOld false
+  config_set retireOld false
 fi
 if [ "$target" -ne "$stage" ] || [ "$retire_old" = "true" ]; then
   apply_stage "$target"
 else
   echo "stack $stack is at stage $stage already; re-applying it"
-  pulumi up --stack "$stack" "${up_flags[@]}"
+  pulumi up --stack "$stack" "${up_flags[@]}" || die "pulumi up failed on stack $stack (the configuration was not changed: it is at stage $stage)"
 fi
 
 echo "smoke check of the old system ($old_namespace/$old_deployment, service $old_service:$old_port$old_health_path)"

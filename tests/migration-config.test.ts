@@ -158,3 +158,10 @@ describe("migration config", () => {
         assert.ok(pulumi.Output.isInstance(m.copy?.sourceUri));
     });
 });
+
+describe("migration replicas against the workload's autoscaler", () => {
+    it("rejects migration.replicas.new above app.maxReplicas (the workload could not run it), naming the key", () => {
+        rejects([...BASE, "app.maxReplicas=2", "app.replicas=1"], /^it-ops-infra:migration\.replicas\.new must not exceed app\.maxReplicas \(2\): the new system runs that many replicas during the migration, got 3$/);
+        assert.doesNotThrow(() => enabled([...BASE, "app.maxReplicas=2", "app.replicas=1", "migration.replicas.new=2"]));
+    });
+});

@@ -23,7 +23,22 @@ if [ "$1" = config ] && [ "$2" = get ]; then
     || { echo "error: configuration key '$key' not found for stack" >&2; exit 255; }
   exit 0
 fi
-if [ "$1" = up ] && [ -n "\${STUB_UP_FAIL:-}" ]; then echo "error: update failed" >&2; exit 255; fi
+# "config set/rm --path migration.x" change $STUB_CONFIG, so that the script's restore can be checked.
+if [ "$1" = config ] && { [ "$2" = set ] || [ "$2" = rm ]; }; then
+  key=$6
+  if [ "$2" = set ]; then
+    jq --arg k "$key" --arg v "$7" 'setpath($k | split("."); ($v | fromjson? // $v))' "$STUB_CONFIG" > "$STUB_CONFIG.new"
+  else
+    jq --arg k "$key" 'delpaths([$k | split(".")])' "$STUB_CONFIG" > "$STUB_CONFIG.new"
+  fi
+  mv "$STUB_CONFIG.new" "$STUB_CONFIG"
+  exit 0
+fi
+# STUB_UP_FAIL=N: the first N "pulumi up" fail (all: every one).
+if [ "$1" = up ] && [ -n "\${STUB_UP_FAIL:-}" ]; then
+  ups=$(grep -c '^pulumi up ' "$STUB_LOG")
+  if [ "$STUB_UP_FAIL" = all ] || [ "$ups" -le "$STUB_UP_FAIL" ]; then echo "error: update failed" >&2; exit 255; fi
+fi
 exit 0
 `;
 
@@ -69,6 +84,8 @@ interface Run {
     /** Every recorded command except config reads. */
     commands: string[];
     all: string[];
+    /** The stack's migration config after the run (the stub applies `config set/rm`). */
+    config: Record<string, unknown>;
 }
 
 const BASE_CONFIG = {
@@ -89,7 +106,8 @@ function runScript(script: string, args: string[], migration: Record<string, unk
         env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), ...env },
     });
     const all = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean);
-    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, all, commands: all.filter((l) => !l.startsWith("pulumi config get")) };
+    const config = (JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { migration: Record<string, unknown> }).migration;
+    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, all, commands: all.filter((l) => !l.startsWith("pulumi config get")), config };
 }
 
 const PROM = "kubectl get --raw /api/v1/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/proxy/api/v1/query QUERY";
@@ -197,6 +215,42 @@ describe("scripts/migrate.sh", () => {
         assert.deepEqual(r.commands, ["kubectl get jobs --all-namespaces -l app.kubernetes.io/name=itops-data-copy -o json"]);
     });
 
+    it("when pulumi up fails: puts the previous stage back, re-applies it and says so", () => {
+        const r = runScript("migrate.sh", ["production", "back", "--yes"], { ...BASE_CONFIG, stage: 3 }, { STUB_UP_FAIL: "1" });
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.commands, [
+            "pulumi config set --stack production --path migration.stage 2",
+            "pulumi up --stack production --yes",
+            "pulumi config set --stack production --path migration.stage 3",
+            "pulumi up --stack production --yes",
+        ]);
+        assert.equal(r.config.stage, 3, "the config is back at the previous stage");
+        assert.match(r.stderr, /pulumi up failed on stack production; putting the previous configuration back:\n {2}migration\.stage is back at 3\n/);
+        assert.match(r.stderr, /stack production is back at stage 3 \(50 % new\) \(configuration and cluster\)/);
+    });
+
+    it("when pulumi up fails and the stage was never set: unsets it again (its default applies)", () => {
+        const { stage: _, ...noStage } = BASE_CONFIG;
+        const r = runScript("migrate.sh", ["production", "next"], noStage, { ...HEALTHY, STUB_UP_FAIL: "1" });
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.commands.slice(3), [
+            "pulumi config set --stack production --path migration.stage 1",
+            "pulumi up --stack production",
+            "pulumi config rm --stack production --path migration.stage",
+            "pulumi up --stack production",
+        ]);
+        assert.equal("stage" in r.config, false);
+        assert.match(r.stderr, /migration\.stage is unset again \(its default applies\)/);
+    });
+
+    it("when the re-apply fails too: the config is still put back, and the message says the cluster may be partly updated", () => {
+        const r = runScript("migrate.sh", ["production", "to", "1"], { ...BASE_CONFIG, stage: 2 }, { STUB_UP_FAIL: "all" });
+        assert.equal(r.code, 1);
+        assert.equal(r.config.stage, 2);
+        assert.match(r.stderr, /pulumi up failed, and so did re-applying stage 2 \(25 % new\): the configuration says stage 2 \(25 % new\), but the cluster may be partly updated/);
+        assert.match(r.stderr, /then run: pulumi up --stack production$/m);
+    });
+
     it("refuses when the migration is not enabled, and exits 2 on bad usage", () => {
         const off = runScript("migrate.sh", ["production", "next"], { enabled: false });
         assert.equal(off.code, 1);
@@ -252,8 +306,33 @@ describe("scripts/rollback.sh", () => {
         assert.equal(down.code, 1);
         assert.match(down.stderr, /the old system.s Service legacy\/old-system did not answer \/healthz/);
         const upFails = runScript("rollback.sh", ["production"], { ...BASE_CONFIG, stage: 1 }, { STUB_UP_FAIL: "1" });
-        assert.notEqual(upFails.code, 0);
+        assert.equal(upFails.code, 1);
         assert.ok(!upFails.commands.some((c) => c.startsWith("kubectl")), "no smoke check after a failed pulumi up");
+        assert.equal(upFails.config.stage, 1, "the stage is put back");
+        assert.match(upFails.stderr, /stack production is back at stage 1 \(10 % new\) \(configuration and cluster\)/);
+    });
+
+    it("when pulumi up fails after un-retiring the old system: puts stage and retireOld back, newest first", () => {
+        const r = runScript("rollback.sh", ["production", "--accept-data-loss", "--yes"], { ...BASE_CONFIG, stage: 4, retireOld: true }, { STUB_UP_FAIL: "1" });
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.commands, [
+            "pulumi refresh --stack production --yes",
+            "pulumi config set --stack production --path migration.retireOld false",
+            "pulumi config set --stack production --path migration.stage 0",
+            "pulumi up --stack production --yes",
+            "pulumi config set --stack production --path migration.stage 4",
+            "pulumi config set --stack production --path migration.retireOld true",
+            "pulumi up --stack production --yes",
+        ]);
+        assert.deepEqual([r.config.stage, r.config.retireOld], [4, true]);
+        assert.match(r.stderr, /back at stage 4 \(100 % new\) with the old system retired \(configuration and cluster\)/);
+    });
+
+    it("re-applying the current stage: a failed pulumi up changed no config, and says so", () => {
+        const r = runScript("rollback.sh", ["production", "2"], { ...BASE_CONFIG, stage: 2 }, { STUB_UP_FAIL: "1" });
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.commands, ["pulumi refresh --stack production --yes", "pulumi up --stack production"]);
+        assert.match(r.stderr, /the configuration was not changed: it is at stage 2/);
     });
 
     it("refuses a stage ahead of the current one, and exits 2 on bad usage", () => {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataCopyJob, DeploymentReplicas, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components";
+import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components";
 import { parseStackConfig } from "../infra/config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
 import { deployMigration, migrationPlan, newSystemReplicas } from "../infra/migration";
@@ -204,6 +204,18 @@ describe("deployMigration, nginx routing", () => {
     });
 });
 
+describe("nginx routing: the wait for an ingress controller's address is bounded", () => {
+    it("both Ingresses wait at most INGRESS_ADDRESS_TIMEOUT (not the provider's 10 minutes) on create and update", async () => {
+        const r = await run(["migration.dataStrategy=shared", "migration.routing=nginx", "migration.stage=1"]);
+        const ingresses = all(r, "kubernetes:networking.k8s.io/v1:Ingress");
+        assert.equal(ingresses.length, 2);
+        assert.equal(INGRESS_ADDRESS_TIMEOUT, "3m");
+        for (const i of ingresses) assert.deepEqual(i.options.customTimeouts, { create: "3m", update: "3m" }, i.name);
+        const gateway = await run(["migration.dataStrategy=shared", "migration.stage=1"]);
+        assert.equal(one(gateway, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").options.customTimeouts, undefined);
+    });
+});
+
 describe("deployMigration, old system replicas and ordering", () => {
     it("patches only spec.replicas of the old Deployment with server-side apply under its own field manager", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.stage=3"]);
@@ -214,6 +226,8 @@ describe("deployMigration, old system replicas and ordering", () => {
             metadata: { name: "old-system", namespace: "legacy", annotations: { "pulumi.com/patchForce": "true", "pulumi.com/patchFieldManager": "itops-migration" } },
             spec: { replicas: 2 },
         });
+        // Retained on delete: destroy / migration off leave the old system at the count the migration set (docs/migration.md).
+        assert.equal(patch.options.retainOnDelete, true);
         // Nothing takes over the old Deployment itself.
         assert.equal(all(r, "kubernetes:apps/v1:Deployment").length, 1);
         // The old system is scaled (up) before the route sends traffic to it; the route waits for the new Deployment.

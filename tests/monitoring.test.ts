@@ -314,6 +314,7 @@ describe("monitoring config", () => {
         assert.equal(m.oncall.holidays.length, 51);
         assert.deepEqual(m.oncall.repeatIntervals, { level1: "30m", level2: "2h", level3: "24h", level4: "96h" });
         assert.deepEqual(m.app, { path: "/metrics", interval: "30s" });
+        assert.ok(m.mode === "helm");
         assert.equal(m.storageClass, "managed-csi-premium");
     });
 

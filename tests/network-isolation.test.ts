@@ -263,7 +263,8 @@ describe("config and component validation", () => {
         const c = parse([]);
         assert.deepEqual(c.backup.network, { databaseCidrs: undefined, databasePort: undefined, httpsCidrs: ["0.0.0.0/0"] });
         assert.deepEqual(c.monitoring.network, { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443], receiverPorts: [443] });
-        assert.deepEqual(c.monitoring.hiddenComponents, { controlPlane: false, kubeProxy: false });
+        assert.equal(c.monitoring.mode, "helm");
+        if (c.monitoring.mode === "helm") assert.deepEqual(c.monitoring.hiddenComponents, { controlPlane: false, kubeProxy: false });
         const o = parse(['backup.network.databaseCidrs=["10.1.0.0/24"]', "backup.network.databasePort=27018", 'backup.network.httpsCidrs=["10.2.0.0/24"]']);
         assert.deepEqual(o.backup.network, { databaseCidrs: ["10.1.0.0/24"], databasePort: 27018, httpsCidrs: ["10.2.0.0/24"] });
     });

@@ -204,7 +204,8 @@ describe("security properties", () => {
             for (const [id, job] of jobs(w)) {
                 const list = job.steps ?? [];
                 const s = list.findIndex((x: any) => x.uses === "./.github/actions/setup-pulumi-azure");
-                const p = list.findIndex((x: any) => usesAction(x, "pulumi/actions"));
+                // (A pulumi/actions step without a command only installs the CLI: e2e.yml, no Azure.)
+                const p = list.findIndex((x: any) => usesAction(x, "pulumi/actions") && x.with?.command);
                 if (p >= 0) assert.ok(s >= 0 && s < p, `${w.file} ${id}: set-up before Pulumi`);
             }
         }
@@ -635,5 +636,45 @@ describe("pr-comment.sh (with a stand-in gh)", () => {
         const r = post("7", HEAD, "", "x".repeat(100_000));
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.read("posted.md").length, 65_000);
+    });
+});
+
+describe("end-to-end on kind (e2e.yml, issue 13)", () => {
+    const e2e = byName("e2e.yml");
+    const [[id, job]] = jobs(e2e);
+
+    it("runs on pull requests that touch the program, read-only, without any secret", () => {
+        assert.deepEqual(Object.keys(e2e.doc.on), ["pull_request"]);
+        const paths: string[] = e2e.doc.on.pull_request.paths;
+        for (const p of ["infra/**", "components/**", "scripts/**", "Pulumi*.yaml", "package-lock.json", "tests/engine/**", ".pulumi.version"]) assert.ok(paths.includes(p), p);
+        assert.equal(id, "e2e");
+        assert.deepEqual(job.permissions, { contents: "read" });
+        assert.doesNotMatch(e2e.text, /secrets\./);
+    });
+
+    it("the released Pulumi CLI (pulumi/actions, install only, .pulumi.version) runs npm run test:engine against kind", () => {
+        const list = steps(job);
+        const pulumi = pulumiSteps(job);
+        assert.equal(pulumi.length, 1);
+        assert.deepEqual(pulumi[0].with, { "pulumi-version-file": ".pulumi.version" });
+        const run = list.map((s) => s.run ?? "").join("\n");
+        assert.match(job.env.KIND_VERSION, /^v\d+\.\d+\.\d+$/);
+        assert.match(run, /go install "sigs\.k8s\.io\/kind@\$\{KIND_VERSION\}"/);
+        assert.match(run, /create cluster --name "\$KIND_CLUSTER"/);
+        assert.match(run, /ITOPS_PULUMI_CLI="\$\(command -v pulumi\)" ITOPS_ENGINE_KUBECONFIG="\$HOME\/\.kube\/config" npm run test:engine/);
+        const order = (re: RegExp) => list.findIndex((s) => re.test(s.run ?? "") || re.test(s.uses ?? ""));
+        assert.ok(order(/pulumi\/actions/) < order(/npm run test:engine/));
+        assert.ok(order(/create cluster/) < order(/npm run test:engine/));
+        assert.ok(order(/plugin install resource kubernetes/) < order(/npm run test:engine/));
+    });
+
+    it("builds the stand-in image from pinned bases and loads it under the image names of the local stack", () => {
+        const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "tests", "engine", "standin", "Dockerfile"), "utf8");
+        for (const from of dockerfile.matchAll(/^FROM\s+(\S+)/gm)) assert.match(from[1], /^(scratch|[\w./-]+:\d+(\.\d+)+)$/, from[1]);
+        assert.match(dockerfile, /^USER 10001:10001$/m);
+        const local = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.local.yaml"), "utf8");
+        const images = /for image in ([^;]+);/.exec(steps(job).map((s) => s.run ?? "").join("\n"))![1].trim().split(/\s+/);
+        for (const repo of ["it-ops/frontend", "it-ops/backend"]) assert.ok(images.includes(`${repo}:1.0.0`), repo);
+        assert.match(local, /repository: it-ops\/frontend\n\s+tag: "1\.0\.0"/);
     });
 });

@@ -9,7 +9,8 @@
 #                                            v4.0.0-20260115033456-f47bc2d6f199 (reports 4.34.2)
 #   pulumi-resource-random      provider     NOT BUILDABLE here (module not served)
 #
-# into ${ITOPS_TOOLS_BIN:-<repo>/.tools/bin}. A piece whose binary is already
+# into ${ITOPS_TOOLS_BIN:-${ITOPS_CACHE:-~/.cache/it-ops-infra}/engine/bin}, outside the
+# work tree, so that a fresh clone (CI) reuses it. A piece whose binary is already
 # there, built from the same pins (go.mod/go.sum/sources, Go version,
 # platform), is skipped. Go's module and build caches make rebuilds cheap.
 #
@@ -21,9 +22,8 @@
 set -euo pipefail
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(dirname "$TOOLS_DIR")"
 ENGINE_DIR="$TOOLS_DIR/engine"
-BIN_DIR="${ITOPS_TOOLS_BIN:-$REPO_DIR/.tools/bin}"
+BIN_DIR="${ITOPS_TOOLS_BIN:-${ITOPS_CACHE:-$HOME/.cache/it-ops-infra}/engine/bin}"
 STAMP_DIR="$BIN_DIR/.stamps"
 
 # --- pins (keep in sync with tools/engine/*/go.mod and tools/README.md) -----

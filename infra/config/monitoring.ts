@@ -35,21 +35,31 @@ export interface MonitoredAppConfig {
     readonly interval: string;
 }
 
-export interface MonitoringConfig {
+/**
+ * How monitoring is deployed (`monitoring.mode`):
+ * - `helm` (default): the project's own kube-prometheus-stack (CRD chart, Helm release, Grafana admin
+ *   password) plus its monitoring objects;
+ * - `existing-operator`: only the project's monitoring objects (ServiceMonitor, PrometheusRule,
+ *   dashboard ConfigMaps, the Alertmanager configuration and receiver Secrets) in a cluster that
+ *   already runs the Prometheus Operator (an existing kube-prometheus-stack); no chart is downloaded.
+ */
+export const MONITORING_MODES = ["helm", "existing-operator"] as const;
+export type MonitoringMode = (typeof MONITORING_MODES)[number];
+
+/** Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm. */
+export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "prometheus", "alertmanager", "grafana", "componentResources", "hiddenComponents"] as const;
+
+/** The Prometheus Operator's default Alertmanager retention (`Alertmanager.spec.retention`). */
+export const OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h";
+
+interface MonitoringCommon {
+    /** The namespace of the monitoring objects (mode helm: created; mode existing-operator: must exist). */
     readonly namespace: string;
-    readonly storageClass: string;
     /** URL prefix of docs/runbooks/ (runbook_url = prefix + file). */
     readonly runbookBaseUrl: string;
-    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
-    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
-    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
     readonly app: MonitoredAppConfig;
     readonly alerts: AlertThresholds;
     readonly oncall: OnCallConfig;
-    /** Requests and limits of the stack's other containers (operator, reloader, exporters, sidecars, webhook jobs). */
-    readonly componentResources: ComponentResources;
-    /** Scrape what AKS hides (control plane; kube-proxy, absent with Cilium). Both false by default. */
-    readonly hiddenComponents: HiddenComponents;
     readonly network: MonitoringNetworkConfig;
 }
 
@@ -66,6 +76,34 @@ export interface MonitoringNetworkConfig {
     readonly receiverPorts: readonly number[];
 }
 
+/** Mode `helm`: the project deploys kube-prometheus-stack itself. */
+export interface HelmMonitoringConfig extends MonitoringCommon {
+    readonly mode: "helm";
+    /** Requests and limits of the stack's other containers (operator, reloader, exporters, sidecars, webhook jobs). */
+    readonly componentResources: ComponentResources;
+    /** Scrape what AKS hides (control plane; kube-proxy, absent with Cilium). Both false by default. */
+    readonly hiddenComponents: HiddenComponents;
+    readonly storageClass: string;
+    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
+}
+
+/** Mode `existing-operator`: the Prometheus Operator, Prometheus, Alertmanager and Grafana already run. */
+export interface OperatorMonitoringConfig extends MonitoringCommon {
+    readonly mode: "existing-operator";
+    readonly existingOperator: {
+        /** Labels on the ServiceMonitor and PrometheusRule that the existing Prometheus selects (kube-prometheus-stack: `release: <release name>`). */
+        readonly labels: Readonly<Record<string, string>>;
+        /** Secret holding `alertmanager.yaml`, for the existing Alertmanager's `spec.configSecret`. */
+        readonly alertmanagerConfigSecretName: string;
+        /** The existing Alertmanager's `spec.retention` (the level-4 repeat interval must be shorter). */
+        readonly alertmanagerRetention: string;
+    };
+}
+
+export type MonitoringConfig = HelmMonitoringConfig | OperatorMonitoringConfig;
+
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
 const SIZE = /^\d+(Mi|Gi|Ti)$/;
@@ -76,6 +114,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
 const URL = /^https:\/\/\S+$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
 export function durationSeconds(d: string): number {
@@ -169,7 +209,7 @@ function validTimeZone(tz: string): boolean {
     }
 }
 
-function parseOnCall(o: ObjectReader, amRetention: string): OnCallConfig {
+function parseOnCall(o: ObjectReader, amRetention: string, retentionKey: string): OnCallConfig {
     const timezone = o.string("timezone", { default: "Asia/Tokyo" });
     if (!validTimeZone(timezone)) throw o.fail("timezone", "must be an IANA time zone such as Asia/Tokyo", timezone);
     const bh = o.object("businessHours");
@@ -209,7 +249,7 @@ function parseOnCall(o: ObjectReader, amRetention: string): OnCallConfig {
     const repeatIntervals = {} as Record<Severity, string>;
     for (const s of SEVERITIES) repeatIntervals[s] = ri.duration(s, { default: defaults[s] });
     if (durationSeconds(repeatIntervals.level4) >= durationSeconds(amRetention)) {
-        throw ri.fail("level4", `must be shorter than monitoring.alertmanager.retention (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
+        throw ri.fail("level4", `must be shorter than ${retentionKey} (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
     }
     for (const s of SEVERITIES) if (durationSeconds(repeatIntervals[s]) <= 0) throw ri.fail(s, "must be a positive duration", repeatIntervals[s]);
     ri.done();
@@ -263,13 +303,64 @@ function parseApp(r: ObjectReader): MonitoredAppConfig {
 
 /** Parses `it-ops-infra:monitoring`. */
 export function parseMonitoring(m: ObjectReader): MonitoringConfig {
+    const mode = m.enum("mode", MONITORING_MODES, { default: "helm" });
+    return mode === "helm" ? parseHelmMonitoring(m) : parseOperatorMonitoring(m);
+}
+
+/** The keys both modes share (namespace, runbooks, scraped app, alert thresholds). */
+function parseCommon(m: ObjectReader) {
     const namespace = m.dnsLabel("namespace", { default: "monitoring" });
-    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
     const runbookBaseUrl = m.string("runbookBaseUrl", {
         default: "https://github.com/it-ops/it-ops-infra/blob/main/docs/runbooks/",
         pattern: URL,
         patternText: "an https:// URL of the docs/runbooks/ folder",
     });
+    const app = parseApp(m.object("app"));
+    const alerts = parseAlerts(m.object("alerts"));
+    const network = parseNetwork(m.object("network"));
+    return { namespace, runbookBaseUrl, app, alerts, network };
+}
+
+/** `monitoring.network` (both modes: the load test and the namespace policies use the API server and receiver ports). */
+function parseNetwork(n: ObjectReader): MonitoringNetworkConfig {
+    const network: MonitoringNetworkConfig = {
+        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), {
+            default: ["app-routing-system"],
+            minItems: 1,
+        }),
+        apiServerPorts: n.array("apiServerPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
+        receiverPorts: n.array("receiverPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
+    };
+    n.done();
+    return network;
+}
+
+/** Mode `existing-operator`: the objects only; keys that size kube-prometheus-stack are errors. */
+function parseOperatorMonitoring(m: ObjectReader): OperatorMonitoringConfig {
+    for (const key of HELM_ONLY_MONITORING_KEYS) {
+        if (m.has(key)) throw m.fail(key, "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator", m.rawValue(key));
+    }
+    const common = parseCommon(m);
+    const e = m.object("existingOperator");
+    const existingOperator = {
+        labels: e.stringMap("labels", { default: {} }),
+        alertmanagerConfigSecretName: e.dnsSubdomain("alertmanagerConfigSecretName", { default: "itops-alertmanager-config" }),
+        alertmanagerRetention: e.duration("alertmanagerRetention", { default: OPERATOR_DEFAULT_ALERTMANAGER_RETENTION }),
+    };
+    for (const [k, v] of Object.entries(existingOperator.labels)) {
+        if (!LABEL_KEY.test(k)) throw e.fail(`labels.${k}`, "must be keyed by a Kubernetes label key", k);
+        if (!LABEL_VALUE.test(v)) throw e.fail(`labels.${k}`, "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", v);
+    }
+    e.done();
+    const oncall = parseOnCall(m.object("oncall", { required: true }), existingOperator.alertmanagerRetention, "monitoring.existingOperator.alertmanagerRetention");
+    m.done();
+    return { mode: "existing-operator", ...common, existingOperator, oncall };
+}
+
+function parseHelmMonitoring(m: ObjectReader): HelmMonitoringConfig {
+    if (m.has("existingOperator")) throw m.fail("existingOperator", "is only used with monitoring.mode existing-operator", m.rawValue("existingOperator"));
+    const { namespace, runbookBaseUrl, app, alerts, network } = parseCommon(m);
+    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
 
     const p = m.object("prometheus");
     const prometheus = {
@@ -313,9 +404,7 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
     };
     g.done();
 
-    const app = parseApp(m.object("app"));
-    const alerts = parseAlerts(m.object("alerts"));
-    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention);
+    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention, "monitoring.alertmanager.retention");
 
     const cr = m.object("componentResources");
     const d = DEFAULT_COMPONENT_RESOURCES;
@@ -332,17 +421,6 @@ export function parseMonitoring(m: ObjectReader): MonitoringConfig {
     const h = m.object("hiddenComponents");
     const hiddenComponents: HiddenComponents = { controlPlane: h.boolean("controlPlane", { default: false }), kubeProxy: h.boolean("kubeProxy", { default: false }) };
     h.done();
-
-    const n = m.object("network");
-    const network: MonitoringNetworkConfig = {
-        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), {
-            default: ["app-routing-system"],
-            minItems: 1,
-        }),
-        apiServerPorts: n.array("apiServerPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
-        receiverPorts: n.array("receiverPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
-    };
-    n.done();
     m.done();
-    return { namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall, componentResources, hiddenComponents, network };
+    return { mode: "helm", namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall, componentResources, hiddenComponents, network };
 }

@@ -53,9 +53,55 @@ stage_allowed() {
   [ "$strategy" != "cutover" ] || [ "${steps[$1]}" -eq 0 ] || [ "${steps[$1]}" -eq 100 ]
 }
 
-# Sets migration.stage and runs `pulumi up` (with --yes when the operator passed it).
+# Config keys changed by config_set, with their previous values, for restore_config:
+# "<path>\t<1 if it was set, 0 if not>\t<previous value>", in the order they were changed.
+changed_config=()
+
+# Sets migration.<path> to $2, remembering the previous value so that restore_config can put it back.
+config_set() {
+  local previous was_set=1
+  previous=$(pulumi config get --stack "$stack" --path "migration.$1" 2>/dev/null) || was_set=0
+  changed_config+=("$1"$'\t'"$was_set"$'\t'"$previous")
+  pulumi config set --stack "$stack" --path "migration.$1" "$2"
+}
+
+# Puts every key changed by config_set back, newest first; prints what it did.
+restore_config() {
+  local i path was_set previous
+  for ((i = ${#changed_config[@]} - 1; i >= 0; i--)); do
+    IFS=$'\t' read -r path was_set previous <<< "${changed_config[$i]}"
+    if [ "$was_set" = 1 ]; then
+      pulumi config set --stack "$stack" --path "migration.$path" "$previous"
+      echo "  migration.$path is back at $previous" >&2
+    else
+      pulumi config rm --stack "$stack" --path "migration.$path"
+      echo "  migration.$path is unset again (its default applies)" >&2
+    fi
+  done
+  changed_config=()
+}
+
+# Runs `pulumi up`; when it fails, puts the config changed by config_set back and runs `pulumi up`
+# again, so that the stack config and the cluster agree on the previous stage; then exits 1.
+# $1 describes the previous state for the messages (e.g. "stage 2 (25 % new)").
+up_or_restore() {
+  local previous=$1
+  pulumi up --stack "$stack" "${up_flags[@]}" && return 0
+  echo "error: pulumi up failed on stack $stack; putting the previous configuration back:" >&2
+  restore_config
+  echo "re-applying $previous with pulumi up, so that the cluster matches the configuration again" >&2
+  if pulumi up --stack "$stack" "${up_flags[@]}"; then
+    die "pulumi up failed; stack $stack is back at $previous (configuration and cluster). Fix the cause shown above and run again"
+  fi
+  die "pulumi up failed, and so did re-applying $previous: the configuration says $previous, but the cluster may be partly updated. Fix the cause shown above, then run: pulumi up --stack $stack"
+}
+
+# Sets migration.stage and runs `pulumi up` (with --yes when the operator passed it). When `pulumi up`
+# fails, the previous stage (and any other key changed with config_set) is put back and re-applied.
 apply_stage() {
   echo "moving stack $stack from stage $stage (${steps[$stage]} % new) to stage $1 (${steps[$1]} % new)"
-  pulumi config set --stack "$stack" --path migration.stage "$1"
-  pulumi up --stack "$stack" "${up_flags[@]}"
+  local previous="stage $stage (${steps[$stage]} % new)"
+  [ "$retire_old" != "true" ] || previous="$previous with the old system retired"
+  config_set stage "$1"
+  up_or_restore "$previous"
 }

@@ -1,0 +1,3 @@
+module itops/standin
+
+go 1.26
