@@ -7,9 +7,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { nodeArgs } from "../infra/cli";
 import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
 
 export { PROJECT_DIR };
+
+/** How `npm run synth` and the other TypeScript commands start node (infra/preload.cjs). */
+export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 
 const renders = new Map<string, Promise<Rendering>>();
 
@@ -55,7 +59,7 @@ export interface CliResult {
 /** Runs `npm run synth -- <args>` (as the node command it is) with a fresh --out directory. */
 export function synthCli(args: string[], opts: { out?: string } = {}): CliResult {
     const out = opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
-    const p = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
+    const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 120_000,
@@ -68,7 +72,7 @@ export function synthCliAsync(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
+        const p = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));

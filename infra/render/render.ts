@@ -3,12 +3,11 @@
  * registers: type, name, URN, parent, resource options and fully resolved inputs, with every
  * secret value replaced by "[secret]". No cloud, no Pulumi CLI, no cluster.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT, StackConfig } from "../config";
 import { deployStack } from "../stack";
 import { ItOpsMocks } from "./mocks";
-import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "./stack-file";
+import { PROJECT_DIR, RenderOptions, stackConfigFor, toRuntimeConfig } from "./stack-file";
 
 /** How secrets appear in every rendered file. */
 export const REDACTED = "[secret]";
@@ -43,26 +42,8 @@ export interface Rendering {
     readonly placeholders: readonly string[];
 }
 
-export interface RenderOptions {
-    readonly stack: string;
-    /** A file in the form of `Pulumi.<stack>.yaml`; the stack's own file by default. */
-    readonly configFile?: string;
-    /** `key=value` overrides, as `pulumi config set --path`. */
-    readonly sets?: readonly string[];
-    /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
-    readonly projectDir?: string;
-}
-
-/** The repository root (where Pulumi.yaml is). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-
-/** Reads the stack file and applies the overrides. */
-export function stackConfigFor(opts: RenderOptions): RawStackConfig {
-    const file = opts.configFile ?? path.join(opts.projectDir ?? PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
-    let raw = readStackFile(file);
-    for (const s of opts.sets ?? []) raw = applySet(raw, s);
-    return raw;
-}
+export { PROJECT_DIR, stackConfigFor };
+export type { RenderOptions };
 
 interface Recorded {
     res: pulumi.Resource;
