@@ -3,18 +3,23 @@ import * as fs from "fs";
 import * as path from "path";
 
 /**
- * Runs `main` and sets the exit code it returns; an unexpected error prints one line and exits 1.
- * The process ends on its own (no `process.exit`), so that pending writes — tsx's transform
- * cache among them — are not cut short.
+ * Runs `main` and exits with its code; an unexpected error prints one line and exits 1.
+ *
+ * A failure exits at once, so that nothing the failed program left pending (e.g. a rejected
+ * resource promise) can change the code or add output. A success lets the process end on its
+ * own, so that pending writes — tsx's transform cache among them — complete; should something
+ * keep it alive, it still exits after a grace period.
  */
 export function runCli(main: () => Promise<number>): void {
     main().then(
         (code) => {
-            process.exitCode = code;
+            if (code !== 0) process.exit(code);
+            process.exitCode = 0;
+            setTimeout(() => process.exit(0), 10_000).unref();
         },
         (e: Error) => {
             process.stderr.write(`error: ${e.message}\n`);
-            process.exitCode = 1;
+            process.exit(1);
         },
     );
 }

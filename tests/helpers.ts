@@ -1,6 +1,6 @@
 /**
  * Shared test helpers: in-process renders of the real program (Pulumi mock runtime), the synth
- * CLI as a subprocess, and look-ups over rendered resources.
+ * CLI as a subprocess and its exit-2 paths in process, and look-ups over rendered resources.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { nodeArgs } from "../infra/cli";
+import { synth } from "../infra/synth";
 import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
 
 export { PROJECT_DIR };
@@ -65,6 +66,19 @@ export function synthCli(args: string[], opts: { out?: string } = {}): CliResult
         timeout: 120_000,
     });
     return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, out };
+}
+
+/**
+ * The synth command's exit-2 paths, in this process: `synth()` of infra/synth.ts (what
+ * `npm run synth` runs) with its output captured and a fresh --out directory. For arguments or
+ * config it rejects: those are found before anything is rendered, so no runtime state is touched.
+ */
+export async function synthInProcess(args: string[]): Promise<CliResult> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
+    let stdout = "";
+    let stderr = "";
+    const code = await synth([...args, "--out", out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr, out };
 }
 
 /** Asynchronous variant, so several CLI runs can go in parallel. */
