@@ -102,7 +102,23 @@ export interface Recording {
  * Config must be set (`pulumi.runtime.setAllConfig`) before, if the program reads any.
  * Used by the offline render and by the unit tests of components.
  */
-export async function recordProgram(program: () => unknown, stack = "test"): Promise<Recording> {
+export function recordProgram(program: () => unknown, stack = "test"): Promise<Recording> {
+    return oneAtATime(() => record(program, stack));
+}
+
+/**
+ * The SDK's runtime (config, mocks, the stack resource) is global to the process: two renders
+ * that overlapped would read each other's config. Renders in one process therefore run one at
+ * a time, in the order they were asked for.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function record(program: () => unknown, stack: string): Promise<Recording> {
     const mocks = new ItOpsMocks();
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     const records: Recorded[] = [];
@@ -141,7 +157,11 @@ export async function recordProgram(program: () => unknown, stack = "test"): Pro
 }
 
 /** Renders one stack of the program with its stack file (and overrides) in this process. */
-export async function renderStack(opts: RenderOptions): Promise<Rendering> {
+export function renderStack(opts: RenderOptions): Promise<Rendering> {
+    return oneAtATime(() => render(opts));
+}
+
+async function render(opts: RenderOptions): Promise<Rendering> {
     const raw = stackConfigFor(opts);
     pulumi.runtime.setAllConfig(toRuntimeConfig(raw), [...raw.secretKeys]);
     await pulumi.runtime.setMocks(new ItOpsMocks(), PROJECT, opts.stack, false);
@@ -149,6 +169,6 @@ export async function renderStack(opts: RenderOptions): Promise<Rendering> {
     // Validate every config value before a single resource is registered.
     const placeholders: string[] = [];
     const config = loadConfig({ secretPlaceholders: true, placeholdersOut: placeholders });
-    const recording = await recordProgram(() => deployStack(config), opts.stack);
+    const recording = await record(() => deployStack(config), opts.stack);
     return { stack: opts.stack, config, resources: recording.resources, outputs: recording.outputs, placeholders };
 }
