@@ -19,6 +19,8 @@
  * 5. Source maps are off (Node would otherwise read the .js.map file of every dependency and
  *    decode tsx's inline maps). To debug with TypeScript line numbers: ITOPS_SOURCE_MAPS=1, or
  *    node --enable-source-maps.
+ * 6. Under `node --test`: a temporary store (ITOPS_RENDER_STORE) in which the run's test
+ *    processes share renders of the same stack (tests/render-store.ts); removed at the end.
  *
  * It uses Node's preload (--require), the CommonJS loader hooks tsx itself is built on
  * (Module._load, require.extensions) and module.enableCompileCache; nothing under node_modules
@@ -81,6 +83,15 @@ if (tsxJs !== nativeJs) {
     Module._extensions[".js"] = function (module, filename) {
         return (filename.includes(NODE_MODULES) ? nativeJs : tsxJs).call(this, module, filename);
     };
+}
+
+// --- 6. `node --test`: a store for the renders its test processes share (tests/render-store.ts),
+// for this run only.
+if (process.execArgv.includes("--test") && !process.env.ITOPS_RENDER_STORE) {
+    const fs = require("node:fs");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-renders-"));
+    process.env.ITOPS_RENDER_STORE = dir;
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
 // --- 5. source maps (tsx turns them on)

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { nodeArgs } from "../infra/cli";
 import { synth } from "../infra/synth";
+import { storedRender } from "./render-store";
 import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
 
 export { PROJECT_DIR };
@@ -18,10 +19,13 @@ export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 
 const renders = new Map<string, Promise<Rendering>>();
 
-/** Renders a stack (with `--set` style overrides) in this process; cached per arguments. */
+/**
+ * Renders a stack (with `--set` style overrides) in this process; cached per arguments, and
+ * shared with the other test processes of the same run (./render-store).
+ */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, renderStack({ stack, sets, configFile }));
+    if (!renders.has(key)) renders.set(key, storedRender(stack, sets, configFile, () => renderStack({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 
