@@ -8,11 +8,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { nodeArgs } from "../infra/cli";
-import { synth } from "../infra/synth";
-import { storedRender } from "./render-store";
-import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
+import type { Recording, Rendering, RenderedResource } from "../infra/render/render";
 
-export { PROJECT_DIR };
+// The program (and with it the providers' SDKs) loads when a test first renders or records:
+// a test file that needs only the paths and tools below does not pay for it.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const program = () => require("../infra/render/render") as typeof import("../infra/render/render");
+const store = () => require("./render-store") as typeof import("./render-store");
+const synthCommand = () => require("../infra/synth") as typeof import("../infra/synth");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The repository root (where Pulumi.yaml is). */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** How `npm run synth` and the other TypeScript commands start node (infra/preload.cjs). */
 export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
@@ -25,13 +32,13 @@ const renders = new Map<string, Promise<Rendering>>();
  */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, storedRender(stack, sets, configFile, () => renderStack({ stack, sets, configFile })));
+    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => program().renderStack({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 
 /** Runs `program` under the mocks and records what it registers. */
-export function record(program: () => unknown, stack = "test"): Promise<Recording> {
-    return recordProgram(program, stack);
+export function record(run: () => unknown, stack = "test"): Promise<Recording> {
+    return program().recordProgram(run, stack);
 }
 
 /** Resources of a type (and name, when given). */
@@ -81,7 +88,7 @@ export async function synthInProcess(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     let stdout = "";
     let stderr = "";
-    const code = await synth([...args, "--out", out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const code = await synthCommand().synth([...args, "--out", out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     return { code, stdout, stderr, out };
 }
 
