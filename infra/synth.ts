@@ -6,11 +6,11 @@
  * command line (one line on stderr naming the key; nothing written), 1 anything else.
  */
 import * as path from "path";
-import { ConfigError } from "./config";
-import { renderStack, Rendering } from "./render/render";
-import { UsageError } from "./render/stack-file";
-import { writeRendering } from "./render/write";
+import { ConfigError, parseStackConfig } from "./config";
+import type { Rendering } from "./render/render";
+import { stackConfigFor, toRuntimeConfig, UsageError } from "./render/stack-file";
 import { renderTree } from "./render/tree";
+import { writeRendering } from "./render/write";
 import { runCli } from "./cli";
 
 export interface SynthArgs {
@@ -48,26 +48,42 @@ export function parseArgs(argv: readonly string[]): SynthArgs {
     return { stack, sets, configFile, out, quiet };
 }
 
-async function main(): Promise<number> {
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface SynthIo {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+}
+
+/** The command: parses `argv`, renders, writes; returns the exit code. */
+export async function synth(argv: readonly string[], io: SynthIo): Promise<number> {
     let args: SynthArgs;
     let rendering: Rendering;
     try {
-        args = parseArgs(process.argv.slice(2));
-        rendering = await renderStack({ stack: args.stack, sets: args.sets, configFile: args.configFile && path.resolve(args.configFile) });
+        args = parseArgs(argv);
+        const configFile = args.configFile && path.resolve(args.configFile);
+        // Validate the whole configuration first, with the pure parser: a bad value exits 2
+        // before the program's resource modules (the providers' SDKs) are even loaded.
+        const raw = stackConfigFor({ stack: args.stack, sets: args.sets, configFile });
+        parseStackConfig(args.stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { renderStack } = require("./render/render") as typeof import("./render/render");
+        rendering = await renderStack({ stack: args.stack, sets: args.sets, configFile });
     } catch (e) {
         if (e instanceof ConfigError || e instanceof UsageError) {
-            process.stderr.write(`error: ${e.message}\n`);
+            io.stderr(`error: ${e.message}\n`);
             return 2;
         }
         throw e;
     }
     const files = writeRendering(rendering, path.resolve(args.out));
     for (const key of rendering.placeholders) {
-        process.stderr.write(`note: ${key} is not in the stack file; rendered with a secret placeholder\n`);
+        io.stderr(`note: ${key} is not in the stack file; rendered with a secret placeholder\n`);
     }
-    if (!args.quiet) process.stdout.write(renderTree(rendering));
-    process.stdout.write(`wrote ${files.length} files to ${path.join(args.out, args.stack)}\n`);
+    if (!args.quiet) io.stdout(renderTree(rendering));
+    io.stdout(`wrote ${files.length} files to ${path.join(args.out, args.stack)}\n`);
     return 0;
 }
 
-if (require.main === module) runCli(main);
+if (require.main === module) {
+    runCli(() => synth(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }));
+}

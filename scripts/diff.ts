@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { diffTrees, formatMarkdown, formatText, readRenderTree, StackDiff } from "../infra/render/diff";
-import { runCli } from "../infra/cli";
+import { nodeArgs, runCli } from "../infra/cli";
 
 /** The repository root (where Pulumi.yaml is). */
 export const REPO_DIR = path.resolve(__dirname, "..");
@@ -94,7 +94,7 @@ interface Rendered {
 /** Runs the synth CLI of the checkout in `dir` for one stack, into `out`. */
 function synth(dir: string, stack: string, out: string): Promise<Rendered> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--import", "tsx", path.join("infra", "synth.ts"), "--stack", stack, "--out", out, "--quiet"], {
+        const p = spawn(process.execPath, [...nodeArgs(dir), path.join("infra", "synth.ts"), "--stack", stack, "--out", out, "--quiet"], {
             cwd: dir,
             stdio: ["ignore", "ignore", "pipe"],
         });

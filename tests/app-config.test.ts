@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig, StackConfig } from "../infra/config";
 import { stackConfigFor } from "../infra/render/render";
 import { toRuntimeConfig } from "../infra/render/stack-file";
-import { synthCliAsync } from "./helpers";
+import { synthInProcess } from "./helpers";
 
 /** Parses a stack's config with `--set` style overrides (secrets as placeholders, as the render). */
 function parse(stack: string, sets: string[] = [], secretKeys: string[] = []): StackConfig {
@@ -130,7 +130,7 @@ describe("app config: every rule rejects bad input naming the key", () => {
     it("a missing app section is an error", () => rejects("production", ["app=null"], "it-ops-infra:app", /is required/));
 });
 
-describe("synth CLI: a floating or missing image tag exits 2 naming the key", () => {
+describe("synth command: a floating or missing image tag exits 2 naming the key", () => {
     const cases: [string[], RegExp][] = [
         [["--set", "app.frontend.tag=latest"], /^error: it-ops-infra:app\.frontend\.tag must not be latest/],
         [["--set", "app.backend.tag=null"], /^error: it-ops-infra:app\.backend\.tag is required/],
@@ -138,7 +138,7 @@ describe("synth CLI: a floating or missing image tag exits 2 naming the key", ()
     ];
     for (const [args, message] of cases) {
         it(args.join(" "), async () => {
-            const r = await synthCliAsync(["--stack", "production", ...args]);
+            const r = await synthInProcess(["--stack", "production", ...args]);
             assert.equal(r.code, 2, r.stderr);
             assert.match(r.stderr, message);
             assert.equal(r.stderr.trim().split("\n").length, 1, "one line on stderr");

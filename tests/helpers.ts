@@ -1,28 +1,44 @@
 /**
  * Shared test helpers: in-process renders of the real program (Pulumi mock runtime), the synth
- * CLI as a subprocess, and look-ups over rendered resources.
+ * CLI as a subprocess and its exit-2 paths in process, and look-ups over rendered resources.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_DIR, recordProgram, Recording, renderStack, Rendering, RenderedResource } from "../infra/render/render";
+import { nodeArgs } from "../infra/cli";
+import type { Recording, Rendering, RenderedResource } from "../infra/render/render";
 
-export { PROJECT_DIR };
+// The program (and with it the providers' SDKs) loads when a test first renders or records:
+// a test file that needs only the paths and tools below does not pay for it.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const program = () => require("../infra/render/render") as typeof import("../infra/render/render");
+const store = () => require("./render-store") as typeof import("./render-store");
+const synthCommand = () => require("../infra/synth") as typeof import("../infra/synth");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The repository root (where Pulumi.yaml is). */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** How `npm run synth` and the other TypeScript commands start node (infra/preload.cjs). */
+export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 
 const renders = new Map<string, Promise<Rendering>>();
 
-/** Renders a stack (with `--set` style overrides) in this process; cached per arguments. */
+/**
+ * Renders a stack (with `--set` style overrides) in this process; cached per arguments, and
+ * shared with the other test processes of the same run (./render-store).
+ */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, renderStack({ stack, sets, configFile }));
+    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => program().renderStack({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 
 /** Runs `program` under the mocks and records what it registers. */
-export function record(program: () => unknown, stack = "test"): Promise<Recording> {
-    return recordProgram(program, stack);
+export function record(run: () => unknown, stack = "test"): Promise<Recording> {
+    return program().recordProgram(run, stack);
 }
 
 /** Resources of a type (and name, when given). */
@@ -55,7 +71,7 @@ export interface CliResult {
 /** Runs `npm run synth -- <args>` (as the node command it is) with a fresh --out directory. */
 export function synthCli(args: string[], opts: { out?: string } = {}): CliResult {
     const out = opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
-    const p = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
+    const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 120_000,
@@ -63,12 +79,25 @@ export function synthCli(args: string[], opts: { out?: string } = {}): CliResult
     return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, out };
 }
 
+/**
+ * The synth command's exit-2 paths, in this process: `synth()` of infra/synth.ts (what
+ * `npm run synth` runs) with its output captured and a fresh --out directory. For arguments or
+ * config it rejects: those are found before anything is rendered, so no runtime state is touched.
+ */
+export async function synthInProcess(args: string[]): Promise<CliResult> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
+    let stdout = "";
+    let stderr = "";
+    const code = await synthCommand().synth([...args, "--out", out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr, out };
+}
+
 /** Asynchronous variant, so several CLI runs can go in parallel. */
 export function synthCliAsync(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
+        const p = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));

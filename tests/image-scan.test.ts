@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as YAML from "yaml";
 import { imagesOf } from "../infra/render/images";
 import { RenderedResource } from "../infra/render/render";
-import { PROJECT_DIR, render } from "./helpers";
+import { NODE_ARGS, PROJECT_DIR, render } from "./helpers";
 import { run } from "./tools";
 
 const WORKFLOW = path.join(PROJECT_DIR, ".github", "workflows", "image-scan.yml");
@@ -31,11 +31,11 @@ describe("image scan", () => {
     });
 
     it("scripts/list-images.ts prints the images of the stacks as a JSON array", () => {
-        const p = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
+        const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
         assert.equal(p.status, 0, p.stderr);
         const images = JSON.parse(p.stdout) as string[];
         assert.ok(images.includes("itopsstagingacr.azurecr.io/mirror/k6:1.8.1"), p.stdout);
-        const bad = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--bogus"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        const bad = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--bogus"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /usage: list-images\.ts --stack/);
     });

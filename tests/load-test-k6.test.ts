@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { K6_SCRIPT_PATH, k6Args, k6Env, LoadProfile } from "../components/load-test";
 import { requireTool, tempFiles } from "./tools";
 
@@ -30,16 +30,17 @@ interface ServerState {
     remoteWriteTypes: Set<string>;
 }
 
-const state: ServerState = { delayMs: 0, status: 200, replicas: [2], hits: 0, hpaReads: 0, hpaUnauthorized: 0, remoteWrites: 0, remoteWriteTypes: new Set() };
-let server: http.Server;
-let base = "";
-
-function reset(patch: Partial<ServerState>): void {
-    Object.assign(state, { delayMs: 0, status: 200, replicas: [2], hits: 0, hpaReads: 0, hpaUnauthorized: 0, remoteWrites: 0, remoteWriteTypes: new Set() }, patch);
+/** A local server for one k6 run: the workload, a fake HPA and a remote-write endpoint. */
+interface TestServer {
+    readonly state: ServerState;
+    readonly base: string;
+    close(): Promise<void>;
 }
 
-before(async () => {
-    server = http.createServer((req, res) => {
+async function startServer(patch: Partial<ServerState>): Promise<TestServer> {
+    const state: ServerState = { delayMs: 0, status: 200, replicas: [2], hits: 0, hpaReads: 0, hpaUnauthorized: 0, remoteWrites: 0, remoteWriteTypes: new Set(), ...patch };
+    const pending = new Set<NodeJS.Timeout>();
+    const server = http.createServer((req, res) => {
         if (req.url === HPA_PATH) {
             if (req.headers.authorization !== `Bearer ${TOKEN}`) {
                 state.hpaUnauthorized++;
@@ -58,12 +59,35 @@ before(async () => {
             return;
         }
         state.hits++;
-        setTimeout(() => res.writeHead(state.status, { "content-type": "text/plain" }).end("ok\n"), state.delayMs);
+        const t = setTimeout(() => {
+            pending.delete(t);
+            res.writeHead(state.status, { "content-type": "text/plain" }).end("ok\n");
+        }, state.delayMs);
+        pending.add(t);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return {
+        state,
+        base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        // Nothing outlives the test: delayed answers, keep-alive connections, the listener.
+        close: () =>
+            new Promise<void>((resolve) => {
+                for (const t of pending) clearTimeout(t);
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
+    };
+}
+
+/** Starts a server, runs k6 against it, closes the server; the server's state is returned too. */
+async function withServer(patch: Partial<ServerState>, run: (s: TestServer) => Promise<K6Run>): Promise<K6Run & { state: ServerState }> {
+    const s = await startServer(patch);
+    try {
+        return { ...(await run(s)), state: s.state };
+    } finally {
+        await s.close();
+    }
+}
 
 interface K6Run {
     code: number;
@@ -73,7 +97,7 @@ interface K6Run {
 }
 
 /** Runs k6 as the Job does (k6Args + k6Env), asynchronously so that the local server keeps answering. */
-function runK6(profile: Partial<LoadProfile>): Promise<K6Run> {
+function runK6(base: string, profile: Partial<LoadProfile>): Promise<K6Run> {
     const k6 = requireTool("k6");
     const p: LoadProfile = {
         targetUrl: `${base}/`, rate: 20, duration: "3s", preAllocatedVUs: 5, maxVUs: 10, p95Ms: 500, maxErrorRatio: 0.01, hpaPollSeconds: 1, minScaleUp: 1,
@@ -97,10 +121,11 @@ function runK6(profile: Partial<LoadProfile>): Promise<K6Run> {
     });
 }
 
-describe("k6 load-test script (real k6)", () => {
+// Each test has its own server; the k6 runs (a few seconds each, mostly waiting) go concurrently.
+describe("k6 load-test script (real k6)", { concurrency: true }, () => {
     it("fast server: thresholds met, exit 0, bounded request count, summary in the log", async () => {
-        reset({});
-        const r = await runK6({});
+        const r = await withServer({}, (s) => runK6(s.base, {}));
+        const state = r.state;
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.summary.result, "pass");
         assert.ok(r.summary.p95Ms < 500, `p95 ${r.summary.p95Ms}`);
@@ -112,8 +137,7 @@ describe("k6 load-test script (real k6)", () => {
     });
 
     it("slow server: p95 threshold missed, exit 99", async () => {
-        reset({ delayMs: 600 });
-        const r = await runK6({ p95Ms: 300, preAllocatedVUs: 15, maxVUs: 30 });
+        const r = await withServer({ delayMs: 600 }, (s) => runK6(s.base, { p95Ms: 300, preAllocatedVUs: 15, maxVUs: 30 }));
         assert.equal(r.code, 99, r.stdout + r.stderr);
         assert.equal(r.summary.result, "fail");
         assert.ok(r.summary.p95Ms >= 600, `p95 ${r.summary.p95Ms}`);
@@ -121,16 +145,15 @@ describe("k6 load-test script (real k6)", () => {
     });
 
     it("failing server: error-ratio threshold missed, exit 99", async () => {
-        reset({ status: 503 });
-        const r = await runK6({});
+        const r = await withServer({ status: 503 }, (s) => runK6(s.base, {}));
         assert.equal(r.code, 99, r.stdout + r.stderr);
         assert.equal(r.summary.errorRatio, 1);
         assert.equal(r.summary.thresholds["http_req_failed{scenario:load}: rate<0.01"], false);
     });
 
     it("scaling check: passes when the HPA adds replicas during the load (token sent)", async () => {
-        reset({ replicas: [2, 2, 4] });
-        const r = await runK6({ hpaUrl: `${base}${HPA_PATH}`, minScaleUp: 2 });
+        const r = await withServer({ replicas: [2, 2, 4] }, (s) => runK6(s.base, { hpaUrl: `${s.base}${HPA_PATH}`, minScaleUp: 2 }));
+        const state = r.state;
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.summary.hpaInitialReplicas, 2);
         assert.equal(r.summary.hpaMaxScaleUp, 2);
@@ -139,8 +162,7 @@ describe("k6 load-test script (real k6)", () => {
     });
 
     it("scaling check: fails (exit 99) when the HPA never scales, even though latency is fine", async () => {
-        reset({ replicas: [3] });
-        const r = await runK6({ hpaUrl: `${base}${HPA_PATH}` });
+        const r = await withServer({ replicas: [3] }, (s) => runK6(s.base, { hpaUrl: `${s.base}${HPA_PATH}` }));
         assert.equal(r.code, 99, r.stdout + r.stderr);
         assert.equal(r.summary.hpaMaxScaleUp, 0);
         assert.equal(r.summary.thresholds["hpa_scale_up: max>=1"], false);
@@ -148,8 +170,8 @@ describe("k6 load-test script (real k6)", () => {
     });
 
     it("exports to a Prometheus remote-write endpoint with -o experimental-prometheus-rw", async () => {
-        reset({});
-        const r = await runK6({ prometheusRemoteWriteUrl: `${base}/api/v1/write` });
+        const r = await withServer({}, (s) => runK6(s.base, { prometheusRemoteWriteUrl: `${s.base}/api/v1/write` }));
+        const state = r.state;
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.ok(state.remoteWrites >= 1, "no remote-write request");
         assert.deepEqual([...state.remoteWriteTypes], ["application/x-protobuf"]);

@@ -16,7 +16,7 @@ import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-
 import { isManifest, isPatch } from "../infra/render/write";
 import { existingProviderArgs, readKubeconfig } from "../infra/stack";
 import { configOf, policyConfigFor, RESOURCE_POLICIES, STACK_POLICIES } from "../policy/policies";
-import { all, manifests, one, pool, PROJECT_DIR, render, synthCliAsync } from "./helpers";
+import { all, CliResult, manifests, one, PROJECT_DIR, render, synthCliAsync, synthInProcess } from "./helpers";
 import { run } from "./tools";
 
 const PROVIDER = "pulumi:providers:kubernetes";
@@ -280,17 +280,22 @@ describe("existing-mode validation (parser)", () => {
     });
 });
 
-describe("existing-mode validation (synth CLI)", () => {
-    it("bad configs exit 2 with one stderr line naming the key; a missing kubeconfig file too", async () => {
+describe("existing-mode validation (synth command)", () => {
+    const exits2 = (r: CliResult, sets: string[], key: string) => {
+        assert.equal(r.code, 2, `${sets.join(" ")}: ${r.stderr}`);
+        const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+        assert.equal(lines.length, 1, r.stderr);
+        assert.ok(lines[0].includes(key), `${lines[0]} names ${key}`);
+    };
+
+    it("bad configs exit 2 with one stderr line naming the key", async () => {
         const picked = [BAD[1], BAD[2], BAD[3], BAD[7], BAD[13]].map(([, sets, key]) => ({ sets, key }));
-        picked.push({ sets: ["cluster.existing.renderYamlToDirectory=null", "cluster.existing.kubeconfigPath=does/not/exist.yaml"], key: "it-ops-infra:cluster.existing.kubeconfigPath" });
-        const results = await pool(picked, 2, ({ sets }) => synthCliAsync(["--stack", "local", "--quiet", ...sets.flatMap((s) => ["--set", s])]));
-        results.forEach((r, i) => {
-            assert.equal(r.code, 2, `${picked[i].sets.join(" ")}: ${r.stderr}`);
-            const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
-            assert.equal(lines.length, 1, r.stderr);
-            assert.ok(lines[0].includes(picked[i].key), `${lines[0]} names ${picked[i].key}`);
-        });
+        for (const { sets, key } of picked) exits2(await synthInProcess(["--stack", "local", "--quiet", ...sets.flatMap((s) => ["--set", s])]), sets, key);
+    });
+
+    it("a missing kubeconfig file exits 2 with one stderr line naming the key (found while rendering: the real command)", async () => {
+        const sets = ["cluster.existing.renderYamlToDirectory=null", "cluster.existing.kubeconfigPath=does/not/exist.yaml"];
+        exits2(await synthCliAsync(["--stack", "local", "--quiet", ...sets.flatMap((s) => ["--set", s])]), sets, "it-ops-infra:cluster.existing.kubeconfigPath");
     });
 
     it("npm run synth -- --stack local succeeds", async () => {

@@ -9,7 +9,7 @@ import { ConfigError, parseStackConfig } from "../infra/config";
 import { placeholdersExcept } from "./fixtures/stack-config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
 import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
-import { PROJECT_DIR, synthCli } from "./helpers";
+import { PROJECT_DIR, synthInProcess } from "./helpers";
 
 const BASE = ["migration.enabled=true", "migration.dataStrategy=shared"];
 
@@ -142,8 +142,8 @@ describe("migration config", () => {
         assert.deepEqual(parse(["migration.stage=4", "migration.dataStrategy=shared"]), { enabled: false });
     });
 
-    it("makes the offline render exit 2 for cutover at 10 % with one line about split writes", () => {
-        const r = synthCli(["--stack", "production", "--set", "migration.stage=1", "--quiet"]);
+    it("makes the offline render exit 2 for cutover at 10 % with one line about split writes", async () => {
+        const r = await synthInProcess(["--stack", "production", "--set", "migration.stage=1", "--quiet"]);
         assert.equal(r.code, 2, r.stderr);
         assert.equal(r.stderr.trim().split("\n").length, 1);
         assert.match(r.stderr, /^error: it-ops-infra:migration\.stage selects 10 % for the new system, but dataStrategy cutover allows only stages of 0 or 100 %: with two databases any split of traffic splits the writes between them/);

@@ -44,6 +44,7 @@ describe("policy pack served over gRPC (as `pulumi preview --policy-pack policy`
         });
         let stderr = "";
         proc.stderr!.on("data", (d) => (stderr += d));
+        let timer: NodeJS.Timeout | undefined;
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
             proc.stdout!.on("data", (d) => {
@@ -52,8 +53,8 @@ describe("policy pack served over gRPC (as `pulumi preview --policy-pack policy`
                 if (m) resolve(Number(m[1]));
             });
             proc.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${stderr}`)));
-            setTimeout(() => reject(new Error(`no port printed: ${out} ${stderr}`)), 240_000);
-        });
+            timer = setTimeout(() => reject(new Error(`no port printed: ${out} ${stderr}`)), 240_000);
+        }).finally(() => clearTimeout(timer));
         client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
     });

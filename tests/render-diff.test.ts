@@ -309,8 +309,8 @@ function commitAll(dir: string, message: string): void {
 }
 
 function npmRunDiff(dir: string, args: string[]) {
-    // `npm run diff` is `node --import tsx scripts/diff.ts`; run that directly (npm may be absent from PATH).
-    const p = spawnSync(process.execPath, ["--import", "tsx", "scripts/diff.ts", ...args], { cwd: dir, encoding: "utf8", timeout: 240_000 });
+    // `npm run diff` is `node --require ./infra/preload.cjs scripts/diff.ts`; run that directly (npm may be absent from PATH).
+    const p = spawnSync(process.execPath, ["--require", "./infra/preload.cjs", "scripts/diff.ts", ...args], { cwd: dir, encoding: "utf8", timeout: 240_000 });
     return { code: p.status, stdout: p.stdout, stderr: p.stderr };
 }
 
@@ -319,7 +319,7 @@ describe("npm run diff end to end (temporary clone of this tree)", () => {
     before(() => {
         repo = tempRepo();
         const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
-        assert.equal(pkg.scripts.diff, "node --import tsx scripts/diff.ts");
+        assert.equal(pkg.scripts.diff, "node --require ./infra/preload.cjs scripts/diff.ts");
     });
 
     it("--base HEAD on a clean tree prints 'no changes' and removes its worktree", () => {

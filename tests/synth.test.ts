@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as YAML from "yaml";
 import { applySet, parsePath, parseSetValue, readStackFile, UsageError } from "../infra/render/stack-file";
-import { CliResult, pool, PROJECT_DIR, synthCli, synthCliAsync } from "./helpers";
+import { CliResult, PROJECT_DIR, synthCli, synthCliAsync, synthInProcess } from "./helpers";
 
 function readJson(file: string): any {
     return JSON.parse(fs.readFileSync(file, "utf8"));
@@ -112,13 +112,33 @@ describe("synth options", () => {
         assert.equal(cluster.inputs.tags.secretTag, "[secure]");
     });
 
-    it("writes nothing and exits 2 for an unknown argument or a missing --stack", () => {
+    it("writes nothing and exits 2 for an unknown argument or a missing --stack", async () => {
         for (const args of [["--stack", "staging", "--bogus"], ["--quiet"], ["--stack"]]) {
-            const r = synthCli(args);
+            const r = await synthInProcess(args);
             assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
             assert.equal(r.stderr.trim().split("\n").length, 1);
             assert.deepEqual(listFiles(r.out), []);
         }
+    });
+});
+
+/** Exit 2 as the process ends it: the exit status, one line on stderr, no trace, nothing written. */
+function assertExit2(r: CliResult, what: string, firstLine: string): void {
+    assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${what}: one line, got:\n${r.stderr}`);
+    assert.ok(lines[0].startsWith(firstLine), `${what}: ${lines[0]}`);
+    assert.ok(!/\bat .*\.(ts|js):\d+/.test(r.stderr), `${what}: no stack trace`);
+    assert.deepEqual(listFiles(r.out), [], `${what}: nothing written`);
+}
+
+describe("npm run synth as a process: the exit status 2 path (the messages are tested in process below)", () => {
+    it("an unknown argument: exit 2, one stderr line, nothing written", async () => {
+        assertExit2(await synthCliAsync(["--stack", "staging", "--bogus"]), "--bogus", "error: unknown argument '--bogus'");
+    });
+
+    it("a bad config value: exit 2, one stderr line naming the key, nothing written", async () => {
+        assertExit2(await synthCliAsync(["--stack", "production", "--set", "cluster.userPool.maxCount=2"]), "maxCount=2", "error: it-ops-infra:cluster.userPool.maxCount ");
     });
 });
 
@@ -147,17 +167,8 @@ describe("synth: twenty different bad configs each exit 2 with one line naming t
         ["cluster.podCidr=10.0.0.0/12", "it-ops-infra:cluster.podCidr"],
     ];
 
-    it(`${CASES.length} cases`, async () => {
-        const results = await pool(CASES, 4, ([set]) => synthCliAsync(["--stack", "production", "--set", set]));
-        results.forEach((r, i) => {
-            const [set, key] = CASES[i];
-            assert.equal(r.code, 2, `${set}: exit ${r.code}: ${r.stderr}`);
-            const lines = r.stderr.trim().split("\n");
-            assert.equal(lines.length, 1, `${set}: one line, got:\n${r.stderr}`);
-            assert.ok(lines[0].startsWith(`error: ${key} `), `${set}: ${lines[0]}`);
-            assert.ok(!/\bat .*\.(ts|js):\d+/.test(r.stderr), `${set}: no stack trace`);
-            assert.deepEqual(listFiles(r.out), [], `${set}: nothing written`);
-        });
+    it(`${CASES.length} cases (the synth command in process)`, async () => {
+        for (const [set, key] of CASES) assertExit2(await synthInProcess(["--stack", "production", "--set", set]), set, `error: ${key} `);
     });
 });
 

@@ -4,12 +4,11 @@
  * secret value replaced by "[secret]" (a secret map by its keys, each "[secret]"). No cloud, no
  * Pulumi CLI, no cluster.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT, StackConfig } from "../config";
 import { deployStack } from "../stack";
 import { ItOpsMocks } from "./mocks";
-import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "./stack-file";
+import { PROJECT_DIR, RenderOptions, stackConfigFor, toRuntimeConfig } from "./stack-file";
 
 /** How secrets appear in every rendered file. */
 export const REDACTED = "[secret]";
@@ -44,26 +43,8 @@ export interface Rendering {
     readonly placeholders: readonly string[];
 }
 
-export interface RenderOptions {
-    readonly stack: string;
-    /** A file in the form of `Pulumi.<stack>.yaml`; the stack's own file by default. */
-    readonly configFile?: string;
-    /** `key=value` overrides, as `pulumi config set --path`. */
-    readonly sets?: readonly string[];
-    /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
-    readonly projectDir?: string;
-}
-
-/** The repository root (where Pulumi.yaml is). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-
-/** Reads the stack file and applies the overrides. */
-export function stackConfigFor(opts: RenderOptions): RawStackConfig {
-    const file = opts.configFile ?? path.join(opts.projectDir ?? PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
-    let raw = readStackFile(file);
-    for (const s of opts.sets ?? []) raw = applySet(raw, s);
-    return raw;
-}
+export { PROJECT_DIR, stackConfigFor };
+export type { RenderOptions };
 
 interface Recorded {
     res: pulumi.Resource;
@@ -134,7 +115,23 @@ export interface Recording {
  * Config must be set (`pulumi.runtime.setAllConfig`) before, if the program reads any.
  * Used by the offline render and by the unit tests of components.
  */
-export async function recordProgram(program: () => unknown, stack = "test"): Promise<Recording> {
+export function recordProgram(program: () => unknown, stack = "test"): Promise<Recording> {
+    return oneAtATime(() => record(program, stack));
+}
+
+/**
+ * The SDK's runtime (config, mocks, the stack resource) is global to the process: two renders
+ * that overlapped would read each other's config. Renders in one process therefore run one at
+ * a time, in the order they were asked for.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function record(program: () => unknown, stack: string): Promise<Recording> {
     const mocks = new ItOpsMocks();
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     const records: Recorded[] = [];
@@ -173,7 +170,11 @@ export async function recordProgram(program: () => unknown, stack = "test"): Pro
 }
 
 /** Renders one stack of the program with its stack file (and overrides) in this process. */
-export async function renderStack(opts: RenderOptions): Promise<Rendering> {
+export function renderStack(opts: RenderOptions): Promise<Rendering> {
+    return oneAtATime(() => render(opts));
+}
+
+async function render(opts: RenderOptions): Promise<Rendering> {
     const raw = stackConfigFor(opts);
     pulumi.runtime.setAllConfig(toRuntimeConfig(raw), [...raw.secretKeys]);
     await pulumi.runtime.setMocks(new ItOpsMocks(), PROJECT, opts.stack, false);
@@ -181,6 +182,6 @@ export async function renderStack(opts: RenderOptions): Promise<Rendering> {
     // Validate every config value before a single resource is registered.
     const placeholders: string[] = [];
     const config = loadConfig({ secretPlaceholders: true, placeholdersOut: placeholders });
-    const recording = await recordProgram(() => deployStack(config), opts.stack);
+    const recording = await record(() => deployStack(config), opts.stack);
     return { stack: opts.stack, config, resources: recording.resources, outputs: recording.outputs, placeholders };
 }

@@ -3,6 +3,7 @@
  * `pulumi config set --path` does, for the offline render. Pure functions.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { PROJECT } from "../config";
 import { SECURE_PLACEHOLDER } from "../config/reader";
@@ -18,6 +19,27 @@ export interface RawStackConfig {
 
 /** A bad command line or stack file (exit code 2, like a config error). */
 export class UsageError extends Error {}
+
+export interface RenderOptions {
+    readonly stack: string;
+    /** A file in the form of `Pulumi.<stack>.yaml`; the stack's own file by default. */
+    readonly configFile?: string;
+    /** `key=value` overrides, as `pulumi config set --path`. */
+    readonly sets?: readonly string[];
+    /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
+    readonly projectDir?: string;
+}
+
+/** The repository root (where Pulumi.yaml is). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** Reads the stack file and applies the overrides. */
+export function stackConfigFor(opts: RenderOptions): RawStackConfig {
+    const file = opts.configFile ?? path.join(opts.projectDir ?? PROJECT_DIR, `Pulumi.${opts.stack}.yaml`);
+    let raw = readStackFile(file);
+    for (const s of opts.sets ?? []) raw = applySet(raw, s);
+    return raw;
+}
 
 /** Replaces every `{ secure: ... }` leaf by the placeholder; reports whether there was one. */
 function replaceSecure(v: unknown): { value: unknown; secure: boolean } {
