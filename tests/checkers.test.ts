@@ -2,7 +2,8 @@
  * Real checkers over every stack's rendered manifests (issue 15): kubeconform against strict
  * schemas generated offline from the pinned Kubernetes OpenAPI and CRDs
  * (infra/render/kubeconform-schemas.ts), and Trivy's misconfiguration checks (embedded, offline:
- * `trivy config --skip-check-update`). One run of each tool per stack, over a directory.
+ * `trivy config --skip-check-update`). One run of each tool over one directory that holds every
+ * render in a folder of its own (each tool's start-up, Trivy's check compilation above all, is paid once).
  *
  * Every finding left must be listed in security/checker-findings.yaml with its reason; an entry
  * no finding matches is stale and fails too; the list holds no HIGH or CRITICAL finding (every
@@ -40,6 +41,8 @@ interface Finding {
     readonly severity: string;
     /** The manifest's file name (`<namespace>.<kind>.<name>.yaml`). */
     readonly file: string;
+    /** The render folder the file lies in, when the tool ran over several renders. */
+    readonly folder?: string;
     readonly message: string;
 }
 
@@ -63,14 +66,17 @@ function loadAllowList(): AllowEntry[] {
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-checkers-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
-/** Writes a render's manifests (patches left out) into a fresh directory. */
-async function manifestDir(stack: string, sets: string[]): Promise<string> {
+/** The folder name of a render (`production-app.split_true`). */
+const label = (stack: string, sets: string[]) => `${stack}${sets.length ? "-" + sets.join("-").replace(/[^a-z0-9.]+/gi, "_") : ""}`;
+
+/** Writes a render's manifests (patches left out) into `<into>/<label>`. */
+async function manifestDir(stack: string, sets: string[], into: string): Promise<string> {
     const r = await render(stack, sets);
-    const out = path.join(workDir, `${stack}${sets.length ? "-" + sets.join("-").replace(/[^a-z0-9]+/gi, "_") : ""}`);
+    const out = path.join(workDir, "renders", label(stack, sets));
     writeRendering(r, out);
     const src = path.join(out, stack, "manifests");
-    const dst = path.join(out, "checked");
-    fs.mkdirSync(dst);
+    const dst = path.join(into, label(stack, sets));
+    fs.mkdirSync(dst, { recursive: true });
     for (const f of fs.readdirSync(src)) {
         // Server-side-apply patches are partial objects (tests/schema.test.ts checks them as such).
         if (f.endsWith(".patch.yaml")) continue;
@@ -80,15 +86,21 @@ async function manifestDir(stack: string, sets: string[]): Promise<string> {
     return dst;
 }
 
+/** The render folder a finding's file lies in (relative to the checked root). */
+function folderOf(root: string, file: string): string {
+    return path.relative(root, path.isAbsolute(file) ? file : path.join(root, file)).split(path.sep)[0];
+}
+
 function kubeconform(dir: string, schemas: string): Finding[] {
     const p = run("kubeconform", ["-strict", "-summary", "-output", "json", "-schema-location", path.join(schemas, KUBECONFORM_SCHEMA_TEMPLATE), dir]);
     assert.ok(p.stdout, `kubeconform printed nothing: ${p.stderr}`);
     const out = JSON.parse(p.stdout) as { resources?: { filename: string; status: string; msg: string }[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
     assert.equal(out.summary.skipped, 0, "no resource may be skipped");
-    assert.ok(out.summary.valid + out.summary.invalid + out.summary.errors >= fs.readdirSync(dir).length, JSON.stringify(out.summary));
+    const files = fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".yaml")).length;
+    assert.ok(out.summary.valid + out.summary.invalid + out.summary.errors >= files, JSON.stringify(out.summary));
     return (out.resources ?? [])
         .filter((x) => x.status !== "statusValid")
-        .map((x) => ({ tool: "kubeconform" as const, id: x.status.replace(/^status/, "").toLowerCase(), severity: "ERROR", file: path.basename(x.filename), message: x.msg }));
+        .map((x) => ({ tool: "kubeconform" as const, id: x.status.replace(/^status/, "").toLowerCase(), severity: "ERROR", file: path.basename(x.filename), folder: folderOf(dir, x.filename), message: x.msg }));
 }
 
 /** Whether this process may start a command in a network namespace of its own (no network at all). */
@@ -108,7 +120,7 @@ function trivy(dir: string): Finding[] {
     for (const r of out.Results ?? []) {
         for (const m of r.Misconfigurations ?? []) {
             if (m.Status !== "FAIL") continue;
-            found.push({ tool: "trivy", id: m.ID, severity: m.Severity, file: path.basename(r.Target), message: m.Title });
+            found.push({ tool: "trivy", id: m.ID, severity: m.Severity, file: path.basename(r.Target), folder: folderOf(dir, r.Target), message: m.Title });
         }
     }
     return found;
@@ -127,14 +139,30 @@ describe("real checkers over the rendered manifests", () => {
         }
     });
 
+    /** Every render written side by side, then one kubeconform and one Trivy over all of them. */
+    let checked: Promise<{ folders: Set<string>; findings: Finding[] }> | undefined;
+    const checkAll = () =>
+        (checked ??= (async () => {
+            const root = path.join(workDir, "checked");
+            for (const [stack, sets] of RENDERS) await manifestDir(stack, sets, root);
+            const findings = [...kubeconform(root, schemas!), ...trivy(root)];
+            return { folders: new Set(fs.readdirSync(root)), findings };
+        })());
+
     for (const [stack, sets] of RENDERS) {
         it(`${stack} ${sets.join(" ")}: kubeconform (strict) and trivy config`, async () => {
             assert.ok(schemas, "schemas generated");
-            const dir = await manifestDir(stack, sets);
-            all.push(...kubeconform(dir, schemas!).map((f) => ({ ...f, message: `${stack}: ${f.message}` })));
-            all.push(...trivy(dir).map((f) => ({ ...f, message: `${stack}: ${f.message}` })));
+            const { folders, findings } = await checkAll();
+            assert.ok(folders.has(label(stack, sets)), `${label(stack, sets)} was checked`);
+            assert.ok(fs.readdirSync(path.join(workDir, "checked", label(stack, sets))).length > 10, "the render's manifests are there");
+            all.push(...findings.filter((f) => f.folder === label(stack, sets)).map((f) => ({ ...f, message: `${stack}: ${f.message}` })));
         });
     }
+
+    it("every finding belongs to one of the checked renders", async () => {
+        const { folders, findings } = await checkAll();
+        assert.deepEqual(findings.filter((f) => !f.folder || !folders.has(f.folder)).map((f) => `${f.tool} ${f.id} ${f.file}`), []);
+    });
 
     it("every finding is in security/checker-findings.yaml with its reason; no stale entry; none HIGH or CRITICAL", () => {
         const list = loadAllowList();
@@ -150,25 +178,36 @@ describe("real checkers over the rendered manifests", () => {
 });
 
 describe("the checkers really check", () => {
+    const deployment = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "test" },
+        spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "r.azurecr.io/x:1", securityContext: { privileged: true } }] } } },
+    };
+    /** One Trivy run (in a network namespace of its own where possible) over a clean ConfigMap and a privileged Deployment. */
+    let trivyRun: Finding[] | undefined;
+    const trivyOnce = () => {
+        if (!trivyRun) {
+            const dir = fs.mkdtempSync(path.join(workDir, "trivy-cases-"));
+            fs.writeFileSync(path.join(dir, "cm.yaml"), YAML.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "test" }, data: { a: "b" } }));
+            fs.writeFileSync(path.join(dir, "privileged.yaml"), YAML.stringify(deployment));
+            trivyRun = trivy(dir);
+        }
+        return trivyRun;
+    };
+
     it("trivy runs without any network (a network namespace of its own)", (t) => {
         if (!CAN_UNSHARE_NET) return t.skip("SKIP: this user cannot create a network namespace (unshare -n); trivy still runs with --skip-check-update");
-        const dir = fs.mkdtempSync(path.join(workDir, "net-"));
         const r = spawnSync("unshare", ["-n", "getent", "hosts", "example.com"], { encoding: "utf8" });
         assert.notEqual(r.status, 0, "no name resolution inside the namespace");
-        fs.writeFileSync(path.join(dir, "cm.yaml"), YAML.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "test" }, data: { a: "b" } }));
-        assert.deepEqual(trivy(dir), []);
+        // trivy() ran it under `unshare -n` and asserted its exit status 0; a clean object has no finding.
+        assert.deepEqual(trivyOnce().filter((f) => f.file === "cm.yaml"), []);
     });
 
     it("kubeconform rejects a misspelt field, a wrong type and an unknown kind; trivy flags a privileged pod", () => {
         const r = ensureSchemas({ offline: true });
         assert.ok("dir" in r, "missing" in r ? r.missing : "");
         const dir = fs.mkdtempSync(path.join(workDir, "broken-"));
-        const deployment = {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "web", namespace: "test" },
-            spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "r.azurecr.io/x:1", securityContext: { privileged: true } }] } } },
-        };
         fs.writeFileSync(path.join(dir, "ok.yaml"), YAML.stringify(deployment));
         fs.writeFileSync(path.join(dir, "misspelt.yaml"), YAML.stringify({ ...deployment, spec: { ...deployment.spec, replica: 2 } }));
         fs.writeFileSync(path.join(dir, "type.yaml"), YAML.stringify({ ...deployment, spec: { ...deployment.spec, replicas: "two" } }));
@@ -176,9 +215,8 @@ describe("the checkers really check", () => {
         const k = kubeconform(dir, r.dir);
         assert.deepEqual(k.map((f) => `${f.file} ${f.id}`).sort(), ["kind.yaml error", "misspelt.yaml invalid", "type.yaml invalid"]);
         assert.match(k.find((f) => f.file === "misspelt.yaml")!.message, /replica/);
-        fs.rmSync(path.join(dir, "kind.yaml"));
-        const t = trivy(dir);
-        assert.ok(t.some((f) => f.file === "ok.yaml" && f.severity === "HIGH" && /privileged/i.test(f.message)), JSON.stringify(t.filter((f) => f.file === "ok.yaml")));
+        const t = trivyOnce();
+        assert.ok(t.some((f) => f.file === "privileged.yaml" && f.severity === "HIGH" && /privileged/i.test(f.message)), JSON.stringify(t.filter((f) => f.file === "privileged.yaml")));
     });
 });
 

@@ -126,9 +126,28 @@ export function recordProgram(program: () => unknown, stack = "test"): Promise<R
  */
 let queue: Promise<unknown> = Promise.resolve();
 function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
+    const run = queue.then(() => withoutStackTraces(fn), () => withoutStackTraces(fn));
     queue = run.catch(() => undefined);
     return run;
+}
+
+/**
+ * Whether renders keep stack traces: the SDK captures one for every promise it creates (for its
+ * leak report, printed only with PULUMI_DEBUG_PROMISE_LEAKS), which is a quarter of a render's CPU.
+ * Debugging (ITOPS_SOURCE_MAPS=1, PULUMI_DEBUG_PROMISE_LEAKS) keeps them; errors keep their messages either way.
+ */
+const KEEP_STACK_TRACES = process.env.ITOPS_SOURCE_MAPS === "1" || !!process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+
+/** Runs one render with `Error.stackTraceLimit` 0 (then restores it), unless debugging. */
+async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
+    if (KEEP_STACK_TRACES) return fn();
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return await fn();
+    } finally {
+        Error.stackTraceLimit = limit;
+    }
 }
 
 async function record(program: () => unknown, stack: string): Promise<Recording> {
