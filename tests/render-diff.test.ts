@@ -308,9 +308,11 @@ function commitAll(dir: string, message: string): void {
     gitIn(dir, ["commit", "--quiet", "-m", message]);
 }
 
+/** `npm run diff`'s node arguments, read from package.json (run directly: npm may be absent from PATH). */
+let diffArgs: string[] = [];
+
 function npmRunDiff(dir: string, args: string[]) {
-    // `npm run diff` is `node --require ./infra/preload.cjs scripts/diff.ts`; run that directly (npm may be absent from PATH).
-    const p = spawnSync(process.execPath, ["--require", "./infra/preload.cjs", "scripts/diff.ts", ...args], { cwd: dir, encoding: "utf8", timeout: 240_000 });
+    const p = spawnSync(process.execPath, [...diffArgs, ...args], { cwd: dir, encoding: "utf8", timeout: 240_000 });
     return { code: p.status, stdout: p.stdout, stderr: p.stderr };
 }
 
@@ -319,7 +321,10 @@ describe("npm run diff end to end (temporary clone of this tree)", () => {
     before(() => {
         repo = tempRepo();
         const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
-        assert.equal(pkg.scripts.diff, "node --require ./infra/preload.cjs scripts/diff.ts");
+        const [node, ...rest] = (pkg.scripts.diff as string).split(" ");
+        assert.equal(node, "node");
+        assert.equal(rest.at(-1), "scripts/diff.ts");
+        diffArgs = rest;
     });
 
     it("--base HEAD on a clean tree prints 'no changes' and removes its worktree", () => {

@@ -70,6 +70,27 @@ const logsInToAzure = (job: any) => steps(job).some((s) => usesAction(s, "azure/
 /** The text of a job (its YAML), for reference checks. */
 const jobText = (job: any) => YAML.stringify(job);
 
+describe("CI runners and the private network (docs/network.md#ci-runners)", () => {
+    /** A job reaches a stack when it logs in to Azure or pulls from a stack's registry. */
+    const reachesStack = (job: any) => logsInToAzure(job) || /ACR_PULL_TOKEN/.test(jobText(job));
+    const stackJobs = workflows.flatMap((w) => jobs(w).filter(([, j]) => !j.uses && reachesStack(j)).map(([name, j]) => [`${path.basename(w.file)}:${name}`, j] as const));
+
+    it("every job that reaches a stack's API server, registry or storage runs on the self-hosted runners inside the network", () => {
+        assert.deepEqual(stackJobs.map(([n]) => n).sort(), ["deploy.yml:production", "deploy.yml:staging", "drift.yml:drift", "image-scan.yml:scan", "pull-request.yml:preview"]);
+        for (const [name, job] of stackJobs) assert.deepEqual(job["runs-on"], ["self-hosted", "linux", "itops-hub"], name);
+    });
+
+    it("no other job runs on them", () => {
+        const others = workflows.flatMap((w) => jobs(w).filter(([, j]) => !j.uses && !reachesStack(j)).map(([name, j]) => [`${path.basename(w.file)}:${name}`, j] as const));
+        for (const [name, job] of others) assert.ok(!JSON.stringify(job["runs-on"] ?? "").includes("itops-hub"), name);
+    });
+
+    it("actionlint knows the runners' label", () => {
+        const cfg = YAML.parse(fs.readFileSync(path.join(GITHUB_DIR, "actionlint.yaml"), "utf8"));
+        assert.deepEqual(cfg["self-hosted-runner"].labels, ["itops-hub"]);
+    });
+});
+
 describe("workflow files", () => {
     it("include the pull-request, comment, deploy, drift and test workflows", () => {
         for (const f of PIPELINE) byName(f);
