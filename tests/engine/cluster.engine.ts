@@ -136,7 +136,7 @@ function engineStackFile(kubeconfig: string): string {
     // empty `labels: {}` once made every preview after up show 2 updates (issue 13).
     c["it-ops-infra:backup"] = {
         enabled: true,
-        existing: { identityClientId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", containerUrl: "https://itopsbkplocal.blob.core.windows.net/mongodb-backups" },
+        existing: { identityClientId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", restoreIdentityClientId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", containerUrl: "https://itopsbkplocal.blob.core.windows.net/mongodb-backups" },
         images: { mongo: "localhost:5001/mirror/mongo:7.0.14", azcopy: "localhost:5001/mirror/azcopy:10.27.1" },
     };
     c["it-ops-infra:migration"] = {
