@@ -56,5 +56,6 @@ export class ArgsValidator {
     }
 }
 
+/** DNS-1123 label (names of namespaces, Services, Deployments): the one copy of the rule, components and config alike. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS1123_LABEL_TEXT = "a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)";
+export const DNS1123_LABEL_TEXT = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)";

@@ -111,6 +111,7 @@ describe("app config: every rule rejects bad input naming the key", () => {
         ["split not boolean", ["app.split=yes"], "it-ops-infra:app.split", /true or false/],
         ["empty ingress namespaces", ["app.ingressNamespaces=[]"], "it-ops-infra:app.ingressNamespaces", /at least 1/],
         ["bad ingress namespace", ['app.ingressNamespaces=["Gateway"]'], "it-ops-infra:app.ingressNamespaces[0]", /namespace name/],
+        ["ingress namespace over 63 characters", [`app.ingressNamespaces=["${"a".repeat(64)}"]`], "it-ops-infra:app.ingressNamespaces[0]", /namespace name, a DNS-1123 label .*at most 63 characters/],
         ["bad monitoring namespace", ["app.monitoringNamespace=mon_itoring"], "it-ops-infra:app.monitoringNamespace", /DNS-1123/],
         ["missing database", ["app.database=null"], "it-ops-infra:app.database", /is required/],
         ["no database CIDRs", ["app.database.cidrs=[]"], "it-ops-infra:app.database.cidrs", /at least 1/],

@@ -141,7 +141,7 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
     const runAsUser = r.integer("runAsUser", { default: 10001, min: 1, max: 2147483647, minText: "1 (never root)" });
     const ingressNamespaces = r.array(
         "ingressNamespaces",
-        (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }),
+        (i) => i.dnsLabel("a namespace name"),
         { default: ["app-routing-system"], minItems: 1 },
     );
     const monitoringNamespace = r.dnsLabel("monitoringNamespace", { default: "monitoring" });

@@ -324,7 +324,7 @@ function parseCommon(m: ObjectReader) {
 /** `monitoring.network` (both modes: the load test and the namespace policies use the API server and receiver ports). */
 function parseNetwork(n: ObjectReader): MonitoringNetworkConfig {
     const network: MonitoringNetworkConfig = {
-        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), {
+        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.dnsLabel("a namespace name"), {
             default: ["app-routing-system"],
             minItems: 1,
         }),

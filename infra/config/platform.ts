@@ -406,7 +406,7 @@ function parseApiServer(a: ObjectReader): ApiServerConfig {
 function parsePodSecurityPolicy(p: ObjectReader): PodSecurityPolicyConfig {
     const level = p.enum("level", POD_SECURITY_INITIATIVE_LEVELS, { default: "baseline" });
     const effect = p.enum("effect", POLICY_EFFECTS, { default: "deny" });
-    const excludedNamespaces = p.array("excludedNamespaces", (i) => i.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternText: "a namespace name (DNS-1123 label)" }), { default: [] });
+    const excludedNamespaces = p.array("excludedNamespaces", (i) => i.dnsLabel("a namespace name"), { default: [] });
     p.done();
     return { level, effect, excludedNamespaces };
 }

@@ -1,3 +1,4 @@
+import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/validation";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -40,8 +41,6 @@ export function show(value: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** DNS-1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric, max 63. */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: dot-separated labels, max 253. */
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Canonical textual UUID (Entra object ids, tenant ids, client ids). */
@@ -177,7 +176,7 @@ export class ObjectReader {
             ...opts,
             maxLength: 63,
             pattern: DNS1123_LABEL,
-            patternText: "a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
+            patternText: DNS1123_LABEL_TEXT,
         });
     }
 
@@ -329,6 +328,14 @@ export class ItemReader {
         if (typeof this.value !== "string") throw this.fail("must be a string");
         if (opts?.pattern && !opts.pattern.test(this.value)) throw this.fail(`must be ${opts.patternText ?? `a string matching ${opts.pattern}`}`);
         return this.value;
+    }
+
+    /** A DNS-1123 label (`what`, e.g. "a namespace name", says what it names): the same rule as {@link ObjectReader.dnsLabel}. */
+    dnsLabel(what?: string): string {
+        const text = what ? `${what}, ${DNS1123_LABEL_TEXT}` : DNS1123_LABEL_TEXT;
+        const v = this.string({ pattern: DNS1123_LABEL, patternText: text });
+        if (v.length > 63) throw this.fail(`must be ${text}`);
+        return v;
     }
 
     integer(opts?: Constraint): number {

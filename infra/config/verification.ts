@@ -3,11 +3,13 @@
  * scaling check, the monthly report dashboard, Defender for Containers) and the settings
  * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
  */
+import type { PodSecurityLevel } from "../../components/app-namespace";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/load-test";
 import { ObjectReader } from "./reader";
 
-export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
-export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+/** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
+export const CHECKED_POD_SECURITY_LEVELS = ["restricted", "baseline"] as const satisfies readonly PodSecurityLevel[];
+export type CheckedPodSecurityLevel = (typeof CHECKED_POD_SECURITY_LEVELS)[number];
 
 export interface LoadTestConfig {
     readonly enabled: boolean;
@@ -48,7 +50,7 @@ export interface VerifyChecksConfig {
     /** Severity of the synthetic alert and the receiver it must reach. */
     readonly syntheticAlertSeverity: string;
     readonly expectedReceiver: string;
-    readonly podSecurityLevel: PodSecurityLevel;
+    readonly podSecurityLevel: CheckedPodSecurityLevel;
     /** Minutes back the log query looks for the app's container logs. */
     readonly logWindowMinutes: number;
     /** External URL of the app for the response-time row; absent: the row is skipped. */
@@ -122,7 +124,7 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
         alertmanagerPort: ck.integer("alertmanagerPort", { default: 9093, min: 1, max: 65535 }),
         syntheticAlertSeverity: ck.enum("syntheticAlertSeverity", ["level1", "level2", "level3", "level4"] as const, { default: "level4" }),
         expectedReceiver: ck.string("expectedReceiver", { default: "level4", pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, patternText: "an Alertmanager receiver name" }),
-        podSecurityLevel: ck.enum("podSecurityLevel", POD_SECURITY_LEVELS, { default: "restricted" }),
+        podSecurityLevel: ck.enum("podSecurityLevel", CHECKED_POD_SECURITY_LEVELS, { default: "restricted" }),
         logWindowMinutes: ck.integer("logWindowMinutes", { default: 30, min: 5, max: 1440 }),
         appUrl: ck.optionalString("appUrl", { pattern: URL_RE, patternText: URL_TEXT }),
         maxResponseMs: ck.integer("maxResponseMs", { default: 1000, min: 1, max: 60000 }),
