@@ -45,7 +45,53 @@ export function validateZoneinfo(v: ArgsValidator, z: { zone: string; tzifBase64
     v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
 }
 
-export interface MonitoringArgs {
+/** What Alertmanager mounts besides its configuration, in both monitoring modes. */
+export interface AlertmanagerFilesArgs {
+    /** Name of the Secret holding the receiver secrets (the Alertmanager's `spec.secrets`; the config's `*_file` paths point into it). */
+    readonly receiverSecretName: string;
+    /** Receiver secrets: Secret key → value (a Pulumi secret). */
+    readonly receiverSecrets: Record<string, pulumi.Input<string>>;
+    /**
+     * The time zone of the Alertmanager time intervals and its TZif data (base64), mounted into the
+     * Alertmanager pods (the image has no tzdata; without it `location` fails to load).
+     * @default none (only UTC intervals work)
+     */
+    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
+}
+
+/** Validates {@link AlertmanagerFilesArgs} (before any child is created). */
+export function validateAlertmanagerFiles(v: ArgsValidator, args: AlertmanagerFilesArgs): void {
+    v.matches("receiverSecretName", args.receiverSecretName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
+    if (args.alertmanagerZoneinfo) validateZoneinfo(v, args.alertmanagerZoneinfo);
+}
+
+/**
+ * The receiver Secret (`${name}-receivers`) and, with a time zone, the zoneinfo ConfigMap
+ * (`${name}-zoneinfo`) of Alertmanager, as children of `parent`; the same objects in both modes.
+ */
+export function createAlertmanagerFiles(
+    parent: pulumi.Resource,
+    name: string,
+    namespace: string,
+    args: AlertmanagerFilesArgs,
+    opts: { readonly labels?: Record<string, string>; readonly dependsOn?: pulumi.Resource[] } = {},
+): { receiverSecret: k8s.core.v1.Secret; zoneinfo?: { zone: string; configMapName: string; key: string; configMap: k8s.core.v1.ConfigMap } } {
+    const metadata = (n: string) => ({ name: n, namespace, ...(opts.labels ? { labels: opts.labels } : {}) });
+    const childOpts = { parent, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) };
+    const receiverSecret = new k8s.core.v1.Secret(
+        `${name}-receivers`,
+        { metadata: metadata(args.receiverSecretName), type: "Opaque", stringData: Object.fromEntries(Object.entries(args.receiverSecrets).map(([k, x]) => [k, pulumi.secret(x)])) },
+        childOpts,
+    );
+    const z = args.alertmanagerZoneinfo;
+    if (!z) return { receiverSecret };
+    const key = zoneinfoKey(z.zone);
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-zoneinfo`, { metadata: metadata(ALERTMANAGER_ZONEINFO_CONFIGMAP), binaryData: { [key]: z.tzifBase64 } }, childOpts);
+    return { receiverSecret, zoneinfo: { zone: z.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key, configMap } };
+}
+
+export interface MonitoringArgs extends AlertmanagerFilesArgs {
     /** Namespace created for the monitoring stack. @default "monitoring" */
     readonly namespace?: string;
     /** Storage class of every volume. @default "managed-csi-premium" */
@@ -56,10 +102,6 @@ export interface MonitoringArgs {
     readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec };
     /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
     readonly alertmanagerConfig: Record<string, unknown>;
-    /** Name of the Secret holding the receiver secrets (the config's `*_file` paths point into it). */
-    readonly receiverSecretName: string;
-    /** Receiver secrets: Secret key → value (a Pulumi secret). */
-    readonly receiverSecrets: Record<string, pulumi.Input<string>>;
     /** Entra ID login for Grafana. @default none (local admin only) */
     readonly grafanaAzureAd?: {
         readonly tenantId: string;
@@ -68,12 +110,6 @@ export interface MonitoringArgs {
         readonly allowedGroups: readonly string[];
         readonly rootUrl: string;
     };
-    /**
-     * The time zone of the Alertmanager time intervals and its TZif data (base64), mounted into the
-     * Alertmanager pods (the image has no tzdata; without it `location` fails to load).
-     * @default none (only UTC intervals work)
-     */
-    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
     /** Label key of dashboard ConfigMaps. @default "grafana_dashboard" */
     readonly dashboardLabel?: string;
     /** @default KUBE_PROMETHEUS_STACK_VERSION */
@@ -115,8 +151,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const crdsVersion = v.matches("crdsChartVersion", args.crdsChartVersion ?? PROMETHEUS_OPERATOR_CRDS_VERSION, VERSION, "a pinned chart version such as 33.0.2");
         v.integer("alertmanager.replicas", args.alertmanager.replicas, 2, 5);
         v.integer("prometheus.replicas", args.prometheus.replicas, 1, 3);
-        v.matches("receiverSecretName", args.receiverSecretName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
+        validateAlertmanagerFiles(v, args);
         const protect = args.protect ?? false;
 
         v.nonEmpty("network.grafanaIngressNamespaces", args.network.grafanaIngressNamespaces);
@@ -160,29 +195,13 @@ export class Monitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: [namespace] },
         );
 
-        const receiverSecret = new k8s.core.v1.Secret(
-            `${name}-receivers`,
-            {
-                metadata: { name: args.receiverSecretName, namespace: ns },
-                type: "Opaque",
-                stringData: Object.fromEntries(Object.entries(args.receiverSecrets).map(([k, x]) => [k, pulumi.secret(x)])),
-            },
-            { parent: this, dependsOn: [namespace] },
-        );
-
-        const deps: pulumi.Resource[] = [this.crds, adminSecret, receiverSecret];
+        const files = createAlertmanagerFiles(this, name, ns, args, { dependsOn: [namespace] });
+        const deps: pulumi.Resource[] = [this.crds, adminSecret, files.receiverSecret];
         let zoneinfo: { zone: string; configMapName: string; key: string } | undefined;
-        if (args.alertmanagerZoneinfo) {
-            const z = args.alertmanagerZoneinfo;
-            validateZoneinfo(v, z);
-            zoneinfo = { zone: z.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key: zoneinfoKey(z.zone) };
-            deps.push(
-                new k8s.core.v1.ConfigMap(
-                    `${name}-zoneinfo`,
-                    { metadata: { name: zoneinfo.configMapName, namespace: ns }, binaryData: { [zoneinfo.key]: z.tzifBase64 } },
-                    { parent: this, dependsOn: [namespace] },
-                ),
-            );
+        if (files.zoneinfo) {
+            const { configMap, ...mount } = files.zoneinfo;
+            zoneinfo = mount;
+            deps.push(configMap);
         }
         let azureAd: { tenantId: string; clientId: string; clientSecretSecretName: string; allowedGroups: readonly string[]; rootUrl: string } | undefined;
         if (args.grafanaAzureAd) {

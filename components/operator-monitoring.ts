@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
-import { ALERTMANAGER_ZONEINFO_CONFIGMAP, validateZoneinfo, zoneinfoKey } from "./monitoring";
+import { AlertmanagerFilesArgs, createAlertmanagerFiles, validateAlertmanagerFiles } from "./monitoring";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** The key of the Alertmanager configuration in its Secret (what `Alertmanager.spec.configSecret` reads). */
@@ -12,19 +12,13 @@ export function alertmanagerConfigSecretData(config: Record<string, unknown>): R
     return { [ALERTMANAGER_CONFIG_KEY]: YAML.stringify(config) };
 }
 
-export interface OperatorMonitoringArgs {
+export interface OperatorMonitoringArgs extends AlertmanagerFilesArgs {
     /** Namespace of the existing monitoring stack (it must exist; this component does not create it). */
     readonly namespace: string;
     /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
     readonly alertmanagerConfig: Record<string, unknown>;
     /** Name of the Secret holding `alertmanager.yaml`, for the existing Alertmanager's `spec.configSecret`. */
     readonly alertmanagerConfigSecretName: string;
-    /** Name of the Secret holding the receiver secrets (for the Alertmanager's `spec.secrets`). */
-    readonly receiverSecretName: string;
-    /** Receiver secrets: Secret key → value (a Pulumi secret). */
-    readonly receiverSecrets: Record<string, pulumi.Input<string>>;
-    /** The Alertmanager time zone and its TZif data (base64), as a ConfigMap to mount. @default none */
-    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
 }
 
 /**
@@ -43,9 +37,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
         const v = new ArgsValidator(`OperatorMonitoring ${name}`);
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.matches("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name");
-        v.matches("receiverSecretName", args.receiverSecretName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
-        if (args.alertmanagerZoneinfo) validateZoneinfo(v, args.alertmanagerZoneinfo);
+        validateAlertmanagerFiles(v, args);
         const labels = { "app.kubernetes.io/part-of": "it-ops-monitoring", "app.kubernetes.io/managed-by": "pulumi" };
 
         const config = new k8s.core.v1.Secret(
@@ -57,23 +49,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        new k8s.core.v1.Secret(
-            `${name}-receivers`,
-            {
-                metadata: { name: args.receiverSecretName, namespace: ns, labels },
-                type: "Opaque",
-                stringData: Object.fromEntries(Object.entries(args.receiverSecrets).map(([k, x]) => [k, pulumi.secret(x)])),
-            },
-            { parent: this },
-        );
-        if (args.alertmanagerZoneinfo) {
-            const z = args.alertmanagerZoneinfo;
-            new k8s.core.v1.ConfigMap(
-                `${name}-zoneinfo`,
-                { metadata: { name: ALERTMANAGER_ZONEINFO_CONFIGMAP, namespace: ns, labels }, binaryData: { [zoneinfoKey(z.zone)]: z.tzifBase64 } },
-                { parent: this },
-            );
-        }
+        createAlertmanagerFiles(this, name, ns, args, { labels });
         this.namespace = pulumi.output(ns);
         this.alertmanagerConfigSecretName = config.metadata.name;
         this.registerOutputs({ namespace: this.namespace, alertmanagerConfigSecretName: this.alertmanagerConfigSecretName });
