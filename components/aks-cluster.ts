@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { cidrsOverlap, OUTBOUND_TYPES, OutboundType, parseCidr } from "./network";
 import { convertKubeconfig, KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "./kubeconfig";
 import { ArgsValidator } from "./validation";
+import { roleDefinitionId } from "./workload-identity";
 
 export const SKU_TIERS = ["Free", "Standard", "Premium"] as const;
 export type SkuTier = (typeof SKU_TIERS)[number];
@@ -290,7 +291,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         {
                             principalId: controlPlane.principalId,
                             principalType: "ServicePrincipal",
-                            roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
+                            roleDefinitionId: subscriptionId.apply((sub) => roleDefinitionId(sub, NETWORK_CONTRIBUTOR_ROLE_ID)),
                             scope,
                         },
                         { parent: this },
@@ -402,7 +403,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 {
                     principalId: this.kubeletObjectId,
                     principalType: "ServicePrincipal",
-                    roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL_ROLE_ID}`,
+                    roleDefinitionId: subscriptionId.apply((sub) => roleDefinitionId(sub, ACR_PULL_ROLE_ID)),
                     scope: args.registryId,
                 },
                 { parent: this },

@@ -33,6 +33,8 @@ const VERSION = /^\d+\.\d+\.\d+$/;
  * the audit log and as a warning on each deploy.
  */
 export const MONITORING_POD_SECURITY: Readonly<Record<PodSecurityMode, PodSecurityLevel>> = { enforce: "privileged", audit: "restricted", warn: "restricted" };
+/** The labels of the project's own objects in the monitoring namespace (both modes). */
+export const MONITORING_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/part-of": "it-ops-monitoring", "app.kubernetes.io/managed-by": "pulumi" };
 /** The ConfigMap with the TZif file of the Alertmanager time zone (the image has no tzdata). */
 export const ALERTMANAGER_ZONEINFO_CONFIGMAP = "alertmanager-zoneinfo";
 /** The ConfigMap key of a zone's TZif file (`Asia/Tokyo` → `Asia_Tokyo`). */

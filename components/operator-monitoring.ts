@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
-import { AlertmanagerFilesArgs, createAlertmanagerFiles, validateAlertmanagerFiles } from "./monitoring";
+import { AlertmanagerFilesArgs, createAlertmanagerFiles, MONITORING_LABELS, validateAlertmanagerFiles } from "./monitoring";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "./validation";
 
 /** The key of the Alertmanager configuration in its Secret (what `Alertmanager.spec.configSecret` reads). */
@@ -38,7 +38,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.matches("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name");
         validateAlertmanagerFiles(v, args);
-        const labels = { "app.kubernetes.io/part-of": "it-ops-monitoring", "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = { ...MONITORING_LABELS };
 
         const config = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
