@@ -14,7 +14,7 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
 /** How `npm run synth` starts node (package.json): the same flags for the renders and the floor. */
-const PRELOAD = ["--max-semi-space-size=32", "--require", path.join(ROOT, "infra", "preload.cjs")];
+const PRELOAD = ["--max-semi-space-size=32", "--require", path.join(ROOT, "tools", "preload.cjs")];
 const node = process.execPath;
 
 interface Case {
@@ -26,7 +26,7 @@ interface Case {
 }
 
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "itops-bench-"));
-const synth = (stack: string, ...args: string[]): string[] => [node, ...PRELOAD, path.join(ROOT, "infra", "synth.ts"), "--stack", stack, "--quiet", ...args];
+const synth = (stack: string, ...args: string[]): string[] => [node, ...PRELOAD, path.join(ROOT, "tools", "render", "synth.ts"), "--stack", stack, "--quiet", ...args];
 
 const CASES: Case[] = [
     { name: "typecheck", what: "`npm run typecheck` (tsgo --noEmit)", argv: [path.join(ROOT, "node_modules", ".bin", "tsgo"), "--noEmit", "-p", path.join(ROOT, "tsconfig.json")], status: 0 },
@@ -35,9 +35,9 @@ const CASES: Case[] = [
     { name: "render-production", what: "`npm run synth -- --stack production`", argv: synth("production"), status: 0 },
     { name: "render-local", what: "`npm run synth -- --stack local`", argv: synth("local"), status: 0 },
     { name: "exit-2", what: "`npm run synth -- --stack staging --set cluster.skuTier=Gold` (bad config: exit 2)", argv: synth("staging", "--set", "cluster.skuTier=Gold"), status: 2 },
-    { name: "floor", what: "bench/floor.ts: 2 resources, same mock runtime, same start (infra/preload.cjs)", argv: [node, ...PRELOAD, path.join(ROOT, "bench", "floor.ts")], status: 0 },
+    { name: "floor", what: "bench/floor.ts: 2 resources, same mock runtime, same start (tools/preload.cjs)", argv: [node, ...PRELOAD, path.join(ROOT, "bench", "floor.ts")], status: 0 },
     { name: "floor-stock", what: "bench/floor.ts started the stock way (`node --import tsx`: the whole SDK loaded)", argv: [node, "--import", "tsx", path.join(ROOT, "bench", "floor.ts")], status: 0 },
-    { name: "render-staging-stock", what: "`--stack staging` started the stock way (`node --import tsx`), as before infra/preload.cjs", argv: [node, "--import", "tsx", path.join(ROOT, "infra", "synth.ts"), "--stack", "staging", "--quiet"], status: 0 },
+    { name: "render-staging-stock", what: "`--stack staging` started the stock way (`node --import tsx`), as before tools/preload.cjs", argv: [node, "--import", "tsx", path.join(ROOT, "tools", "render", "synth.ts"), "--stack", "staging", "--quiet"], status: 0 },
 ];
 
 /** CPU seconds (user + system) of this process's waited-for children, from /proc (Linux). */
@@ -161,7 +161,7 @@ function main(): void {
         "",
         "The floor is the same two-resource program measured twice: started the way a Pulumi TypeScript",
         "program is started without this project's preload (`node --import tsx`, the whole SDK loaded),",
-        "and started like the render (`infra/preload.cjs`).",
+        "and started like the render (`tools/preload.cjs`).",
         "",
     ].join("\n");
     fs.writeFileSync(path.join(ROOT, "bench", "results.md"), text);

@@ -9,11 +9,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRuleGroupSpec } from "../components/alert-rule";
-import { DataCopyJob } from "../components/data-copy-job";
-import { DeploymentReplicas } from "../components/deployment-replicas";
-import { migrationAlertGroup } from "../components/migration-alerts";
-import { routeWeights, RouteWeights, WeightedRoute } from "../components/weighted-route";
+import { AlertRuleGroupSpec } from "../components/monitoring/alert-rule";
+import { DataCopyJob } from "../components/migration/data-copy-job";
+import { DeploymentReplicas } from "../components/migration/deployment-replicas";
+import { migrationAlertGroup } from "../components/migration/migration-alerts";
+import { routeWeights, RouteWeights, WeightedRoute } from "../components/migration/weighted-route";
 import { EnabledMigrationConfig, MigrationConfig } from "./config/migration";
 
 /** The new system, as the workload component exposes it. */

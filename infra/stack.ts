@@ -12,39 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
-import {
-    AksCluster,
-    AlertRuleGroupSpec,
-    alertmanagerConfig,
-    AlertRules,
-    AppDashboard,
-    backupAlertGroup,
-    BackupStorage,
-    BLOB_LOG_CATEGORIES,
-    BackupTraffic,
-    ContainerRegistry,
-    defaultAlertGroups,
-    DefenderPlan,
-    DiagnosticSettings,
-    ItOpsApp,
-    LOAD_TEST_LABELS,
-    LoadTest,
-    MongoBackup,
-    Monitoring,
-    MonitoringTraffic,
-    OperatorMonitoring,
-    ONCALL_ROLES,
-    PodSecurityPolicy,
-    PrivateEndpoint,
-    receiverSecretKey,
-    REGISTRY_LOG_CATEGORIES,
-    ReportDashboard,
-    ServiceMonitor,
-    STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
-    STORAGE_BLOB_DATA_READER_ROLE_ID,
-    StackNetwork,
-    WorkloadIdentity,
-} from "../components";
+import { AksCluster, BLOB_LOG_CATEGORIES, BackupTraffic, ContainerRegistry, DefenderPlan, DiagnosticSettings, MonitoringTraffic, PodSecurityPolicy, PrivateEndpoint, REGISTRY_LOG_CATEGORIES, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID, StackNetwork, WorkloadIdentity } from "../components/platform";
+import { AlertRuleGroupSpec, alertmanagerConfig, AlertRules, AppDashboard, defaultAlertGroups, Monitoring, OperatorMonitoring, ONCALL_ROLES, receiverSecretKey, ReportDashboard, ServiceMonitor } from "../components/monitoring";
+import { backupAlertGroup, BackupStorage, MongoBackup } from "../components/backup";
+import { ItOpsApp } from "../components/app";
+import { LOAD_TEST_LABELS, LoadTest } from "../components/verification";
 import { ConfigError, PROJECT, StackConfig } from "./config";
 import { AksPlatformConfig, ExistingClusterConfig, ExistingPlatformConfig } from "./config/platform";
 import { verifyScriptEnv } from "./config/verification";

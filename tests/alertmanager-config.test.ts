@@ -7,19 +7,10 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import {
-    alertmanagerConfig,
-    DEFAULT_HOLIDAYS,
-    intervalContains,
-    JAPANESE_PUBLIC_HOLIDAYS,
-    matcherMatches,
-    matchingRoutes,
-    notifiedReceivers,
-    OnCallSpec,
-    RoutingConfig,
-} from "../components";
+import { alertmanagerConfig, DEFAULT_HOLIDAYS, JAPANESE_PUBLIC_HOLIDAYS, OnCallSpec } from "../components/monitoring";
+import { intervalContains, matcherMatches, matchingRoutes, notifiedReceivers, RoutingConfig } from "./support/alertmanager-routing";
 import { parse as yamlParse } from "yaml";
-import { alertmanagerConfigOf, yaml } from "../infra/render/write";
+import { alertmanagerConfigOf, yaml } from "../tools/render/write";
 import * as fs from "node:fs";
 import { render, synthCliAsync } from "./helpers";
 import { run, tempFiles } from "./tools";

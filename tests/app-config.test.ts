@@ -4,8 +4,8 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig, StackConfig } from "../infra/config";
-import { stackConfigFor } from "../infra/render/render";
-import { toRuntimeConfig } from "../infra/render/stack-file";
+import { stackConfigFor } from "../tools/render/render";
+import { toRuntimeConfig } from "../tools/render/stack-file";
 import { synthInProcess } from "./helpers";
 
 /** Parses a stack's config with `--set` style overrides (secrets as placeholders, as the render). */

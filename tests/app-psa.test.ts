@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { run } from "./tools";
-import { isManifest, isPatch } from "../infra/render/write";
+import { isManifest, isPatch } from "../tools/render/write";
 import { render } from "./helpers";
 
 const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"];

@@ -6,10 +6,10 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { AppContainerSpec, ItOpsApp, ItOpsAppArgs, resolveItOpsAppArgs } from "../components";
-import { ArgumentError } from "../components/validation";
-import { isManifest } from "../infra/render/write";
-import { RenderedResource } from "../infra/render/render";
+import { AppContainerSpec, ItOpsApp, ItOpsAppArgs, resolveItOpsAppArgs } from "../components/app";
+import { ArgumentError } from "../components/shared/validation";
+import { isManifest } from "../tools/render/write";
+import { RenderedResource } from "../tools/render/render";
 import { manifests, one, record, render } from "./helpers";
 
 const NS_TYPE = "kubernetes:core/v1:Namespace";

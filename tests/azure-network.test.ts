@@ -9,32 +9,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import {
-    apiServerAccessProfile,
-    ArgumentError,
-    authorizedRangesProblem,
-    cidrContains,
-    cidrsOverlap,
-    ContainerRegistry,
-    DEFAULT_AKS_LOG_CATEGORIES,
-    DiagnosticSettings,
-    firewallRoutes,
-    NETWORK_CONTRIBUTOR_ROLE_ID,
-    parseCidr,
-    parseVnetId,
-    POD_SECURITY_INITIATIVES,
-    podSecurityParameters,
-    PodSecurityPolicy,
-    PrivateEndpoint,
-    registryProtection,
-    requiredNodeIps,
-    StackNetwork,
-    StackNetworkArgs,
-} from "../components";
+import { apiServerAccessProfile, authorizedRangesProblem, cidrContains, cidrsOverlap, ContainerRegistry, DEFAULT_AKS_LOG_CATEGORIES, DiagnosticSettings, firewallRoutes, NETWORK_CONTRIBUTOR_ROLE_ID, parseCidr, parseVnetId, POD_SECURITY_INITIATIVES, podSecurityParameters, PodSecurityPolicy, PrivateEndpoint, registryProtection, requiredNodeIps, StackNetwork, StackNetworkArgs } from "../components/platform";
+import { ArgumentError } from "../components/shared";
 import { ConfigError, parseStackConfig } from "../infra/config";
 import { defaultSubnets } from "../infra/config/network";
-import { MOCK_SUBSCRIPTION_ID } from "../infra/render/mocks";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { MOCK_SUBSCRIPTION_ID } from "../tools/render/mocks";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { all, manifests, one, PROJECT_DIR, record, render, synthCliAsync } from "./helpers";
 
 const SUB = `/subscriptions/${MOCK_SUBSCRIPTION_ID}`;

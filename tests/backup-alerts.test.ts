@@ -7,8 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { renderRuleGroups, SEVERITIES } from "../components/alert-rule";
-import { backupAlertGroup, backupMaxAgeSeconds, cronJobFailedExpr, cronJobTooOldExpr } from "../components/backup-alerts";
+import { renderRuleGroups, SEVERITIES } from "../components/monitoring/alert-rule";
+import { backupAlertGroup, backupMaxAgeSeconds, cronJobFailedExpr, cronJobTooOldExpr } from "../components/backup/backup-alerts";
 import { promtoolCheckRules, promtoolTestRules } from "./tools";
 
 const NS = "itops-backup";

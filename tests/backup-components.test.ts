@@ -7,19 +7,9 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    BackupStorage,
-    STORAGE_BLOB_DATA_READER_ROLE_ID,
-    MongoBackup,
-    MongoBackupArgs,
-    STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
-    WorkloadIdentity,
-    WorkloadIdentityArgs,
-    BackupStorageArgs,
-    lifecyclePolicy,
-    loadBackupScripts,
-} from "../components";
-import { mockUuid } from "../infra/render/mocks";
+import { BackupStorage, MongoBackup, MongoBackupArgs, BackupStorageArgs, lifecyclePolicy, loadBackupScripts } from "../components/backup";
+import { STORAGE_BLOB_DATA_READER_ROLE_ID, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, WorkloadIdentity, WorkloadIdentityArgs } from "../components/platform";
+import { mockUuid } from "../tools/render/mocks";
 import { all, manifests, one, record, render } from "./helpers";
 
 const STACKS = ["staging", "production"] as const;

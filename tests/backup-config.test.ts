@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../infra/config";
 import { placeholdersExcept, stackRaw } from "./fixtures/stack-config";
-import { cronProblem, isTimeZone, maxRunGapMinutes, parseCron } from "../components/cron-schedule";
-import { isContainerName } from "../components/backup-storage";
-import { imagePinProblem } from "../components/mongo-backup";
+import { cronProblem, isTimeZone, maxRunGapMinutes, parseCron } from "../components/shared/cron-schedule";
+import { isContainerName } from "../components/backup/backup-storage";
+import { imagePinProblem } from "../components/backup/mongo-backup";
 
 const P = "it-ops-infra:";
 const URI = "mongodb://backup:pw@mongo-0.db:27017/?authSource=admin";

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SCRIPTS_DIR, BACKUP_SCRIPTS } from "../components/mongo-backup";
+import { SCRIPTS_DIR, BACKUP_SCRIPTS } from "../components/backup/mongo-backup";
 import { requireTool, shellcheck, tempFiles } from "./tools";
 
 const CONTAINER_URL = "https://acct.blob.core.windows.net/mongodb-backups";

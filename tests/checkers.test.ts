@@ -1,7 +1,7 @@
 /**
  * Real checkers over every stack's rendered manifests (issue 15): kubeconform against strict
  * schemas generated offline from the pinned Kubernetes OpenAPI and CRDs
- * (infra/render/kubeconform-schemas.ts), and Trivy's misconfiguration checks (embedded, offline:
+ * (tools/render/kubeconform-schemas.ts), and Trivy's misconfiguration checks (embedded, offline:
  * `trivy config --skip-check-update`). One run of each tool over one directory that holds every
  * render in a folder of its own (each tool's start-up, Trivy's check compilation above all, is paid once).
  *
@@ -16,8 +16,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import * as YAML from "yaml";
-import { convertSchema, crdSchemas, ensureSchemas, KUBECONFORM_SCHEMA_TEMPLATE, openApiSchemas, schemaFile } from "../infra/render/kubeconform-schemas";
-import { writeRendering } from "../infra/render/write";
+import { convertSchema, crdSchemas, ensureSchemas, KUBECONFORM_SCHEMA_TEMPLATE, openApiSchemas, schemaFile } from "../tools/render/kubeconform-schemas";
+import { writeRendering } from "../tools/render/write";
 import { PROJECT_DIR, render } from "./helpers";
 import { requireTool, run } from "./tools";
 

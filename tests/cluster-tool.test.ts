@@ -68,7 +68,7 @@ describe("simulated nodes", () => {
     });
 
     it("the program's AKS system pool has that taint too", () => {
-        const src = fs.readFileSync(path.join(TOOL_DIR, "..", "..", "components", "aks-cluster.ts"), "utf8");
+        const src = fs.readFileSync(path.join(TOOL_DIR, "..", "..", "components", "platform", "aks-cluster.ts"), "utf8");
         assert.match(src, /CriticalAddonsOnly=true:NoSchedule/);
     });
 

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
 import { SECURE_PLACEHOLDER } from "../infra/config/reader";
-import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR } from "./helpers";
 
 function stackFile(stack: string): RawStackConfig {

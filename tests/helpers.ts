@@ -7,21 +7,21 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nodeArgs } from "../infra/cli";
-import type { Recording, Rendering, RenderedResource } from "../infra/render/render";
+import { nodeArgs } from "../tools/render/cli";
+import type { Recording, Rendering, RenderedResource } from "../tools/render/render";
 
 // The program (and with it the providers' SDKs) loads when a test first renders or records:
 // a test file that needs only the paths and tools below does not pay for it.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const program = () => require("../infra/render/render") as typeof import("../infra/render/render");
+const program = () => require("../tools/render/render") as typeof import("../tools/render/render");
 const store = () => require("./render-store") as typeof import("./render-store");
-const synthCommand = () => require("../infra/synth") as typeof import("../infra/synth");
+const synthCommand = () => require("../tools/render/synth") as typeof import("../tools/render/synth");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The repository root (where Pulumi.yaml is). */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-/** How `npm run synth` and the other TypeScript commands start node (infra/preload.cjs). */
+/** How `npm run synth` and the other TypeScript commands start node (tools/preload.cjs). */
 export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 
 const renders = new Map<string, Promise<Rendering>>();
@@ -71,7 +71,7 @@ export interface CliResult {
 /** Runs `npm run synth -- <args>` (as the node command it is) with a fresh --out directory. */
 export function synthCli(args: string[], opts: { out?: string } = {}): CliResult {
     const out = opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
-    const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], {
+    const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "tools", "render", "synth.ts"), ...args, "--out", out], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         timeout: 120_000,
@@ -80,7 +80,7 @@ export function synthCli(args: string[], opts: { out?: string } = {}): CliResult
 }
 
 /**
- * The synth command's exit-2 paths, in this process: `synth()` of infra/synth.ts (what
+ * The synth command's exit-2 paths, in this process: `synth()` of tools/render/synth.ts (what
  * `npm run synth` runs) with its output captured and a fresh --out directory. For arguments or
  * config it rejects: those are found before anything is rendered, so no runtime state is touched.
  */
@@ -97,7 +97,7 @@ export function synthCliAsync(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "infra", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
+        const p = spawn(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "tools", "render", "synth.ts"), ...args, "--out", out], { cwd: PROJECT_DIR });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));

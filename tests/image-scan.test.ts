@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as YAML from "yaml";
-import { imagesOf } from "../infra/render/images";
-import { RenderedResource } from "../infra/render/render";
+import { imagesOf } from "../tools/render/images";
+import { RenderedResource } from "../tools/render/render";
 import { NODE_ARGS, PROJECT_DIR, render } from "./helpers";
 import { run } from "./tools";
 
@@ -30,12 +30,12 @@ describe("image scan", () => {
         assert.ok(imagesOf((await render("staging")).resources).includes("itopsstagingacr.azurecr.io/mirror/k6:1.8.1"));
     });
 
-    it("scripts/list-images.ts prints the images of the stacks as a JSON array", () => {
-        const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
+    it("tools/render/list-images.ts prints the images of the stacks as a JSON array", () => {
+        const p = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "tools", "render", "list-images.ts"), "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
         assert.equal(p.status, 0, p.stderr);
         const images = JSON.parse(p.stdout) as string[];
         assert.ok(images.includes("itopsstagingacr.azurecr.io/mirror/k6:1.8.1"), p.stdout);
-        const bad = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "scripts", "list-images.ts"), "--bogus"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        const bad = spawnSync(process.execPath, [...NODE_ARGS, path.join(PROJECT_DIR, "tools", "render", "list-images.ts"), "--bogus"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /usage: list-images\.ts --stack/);
     });
@@ -53,7 +53,7 @@ describe("image scan", () => {
             { severity: "HIGH,CRITICAL", exit: "1", unfixed: true, ref: "${{ matrix.image }}" },
         );
         assert.equal(wf.jobs.scan.strategy.matrix.image, "${{ fromJSON(needs.images.outputs.images) }}");
-        assert.match(wf.jobs.images.steps.at(-1).run, /scripts\/list-images\.ts --stack staging --stack production/);
+        assert.match(wf.jobs.images.steps.at(-1).run, /tools\/render\/list-images\.ts --stack staging --stack production/);
     });
 
     it("actionlint accepts the workflow", () => {

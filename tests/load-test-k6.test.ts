@@ -1,5 +1,5 @@
 /**
- * The k6 script (components/k6/load-test.js) run for real with the `k6` binary (.ci/run builds
+ * The k6 script (components/verification/container-scripts/load-test.js) run for real with the `k6` binary (.ci/run builds
  * go.k6.io/k6 at the version of the Job's image) against a local HTTP server on 127.0.0.1, with
  * the command line and environment the Job uses (k6Args/k6Env): a fast server meets the
  * thresholds (exit 0), a slow or failing one misses them (exit 99); the HPA scaling check
@@ -12,7 +12,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { K6_SCRIPT_PATH, k6Args, k6Env, LoadProfile } from "../components/load-test";
+import { K6_SCRIPT_PATH, k6Args, k6Env, LoadProfile } from "../components/verification/load-test";
 import { requireTool, tempFiles } from "./tools";
 
 const HPA_PATH = "/apis/autoscaling/v2/namespaces/staging/horizontalpodautoscalers/it-ops-system";

@@ -4,10 +4,9 @@
  */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-    DefenderPlan, DefenderPlanArgs, durationSeconds, hpaApiUrl, k6Args, k6Env, loadK6Script, LoadTest, LoadTestArgs,
-    ReportDashboard, ReportDashboardArgs, subscriptionScope,
-} from "../components";
+import { DefenderPlan, DefenderPlanArgs, subscriptionScope } from "../components/platform";
+import { durationSeconds, hpaApiUrl, k6Args, k6Env, loadK6Script, LoadTest, LoadTestArgs } from "../components/verification";
+import { ReportDashboard, ReportDashboardArgs } from "../components/monitoring";
 import { all, manifests, one, record, render } from "./helpers";
 
 const BASE: LoadTestArgs = { namespace: "load-test", appNamespace: "staging", targetUrl: "http://it-ops-system.staging.svc.cluster.local:8080/", rate: 50, duration: "5m", p95Ms: 500, maxErrorRatio: 0.01 };

@@ -6,8 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { labelsField } from "../components/metadata";
-import { isManifest } from "../infra/render/write";
+import { labelsField } from "../components/shared/metadata";
+import { isManifest } from "../tools/render/write";
 import { render } from "./helpers";
 
 /** Map-typed Kubernetes fields (`map[string]string` in the API): an empty one is dropped by the server. */

@@ -6,8 +6,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { MIGRATION_ERROR_ALERT, MIGRATION_ERROR_RUNBOOK, migrationAlertGroup, renderRuleGroups } from "../components";
-import { yaml } from "../infra/render/write";
+import { MIGRATION_ERROR_ALERT, MIGRATION_ERROR_RUNBOOK, migrationAlertGroup } from "../components/migration";
+import { renderRuleGroups } from "../components/monitoring";
+import { yaml } from "../tools/render/write";
 import { PROJECT_DIR } from "./helpers";
 import { promtoolCheckRules, promtoolTestRules } from "./tools";
 

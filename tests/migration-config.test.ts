@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../infra/config";
 import { placeholdersExcept } from "./fixtures/stack-config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR, synthInProcess } from "./helpers";
 
 const BASE = ["migration.enabled=true", "migration.dataStrategy=shared"];

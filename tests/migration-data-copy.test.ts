@@ -1,5 +1,5 @@
 /**
- * The data copy script (components/scripts/migrate-data.sh) run for real with stub `mongodump`,
+ * The data copy script (components/migration/container-scripts/migrate-data.sh) run for real with stub `mongodump`,
  * `mongorestore` and `mongosh` on PATH: a verified copy, a failed-documents line, a count
  * mismatch, a missing collection, an index mismatch, a failing restore. And the mongosh inventory
  * script run against a fake `db`.
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import { describe, it } from "node:test";
-import { dataCopyScripts } from "../components";
+import { dataCopyScripts } from "../components/migration";
 import { tempFiles } from "./tools";
 
 const SOURCE_URI = "mongodb://copy:s3cret-source@old-db.legacy.svc:27017/?authSource=admin";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR } from "./helpers";
 import { requireTool, run, tempFiles } from "./tools";
 
@@ -380,7 +380,7 @@ describe("script defaults", () => {
 
 describe("shell", () => {
     it("passes shellcheck: operator scripts (following the shared library), the data copy script and the test stubs", () => {
-        const scripts = run("shellcheck", ["-x", "--source-path=SCRIPTDIR", "--shell=bash", "--severity=style", "scripts/migrate.sh", "scripts/rollback.sh", "components/scripts/migrate-data.sh"], { cwd: PROJECT_DIR });
+        const scripts = run("shellcheck", ["-x", "--source-path=SCRIPTDIR", "--shell=bash", "--severity=style", "scripts/migrate.sh", "scripts/rollback.sh", "components/migration/container-scripts/migrate-data.sh"], { cwd: PROJECT_DIR });
         assert.equal(scripts.status, 0, scripts.stdout + scripts.stderr);
         const dir = tempFiles({ "pulumi": STUB_PULUMI, "kubectl": STUB_KUBECTL });
         const stubs = run("shellcheck", ["--shell=bash", "--severity=style", path.join(dir, "pulumi"), path.join(dir, "kubectl")]);
@@ -388,7 +388,7 @@ describe("shell", () => {
     });
 
     it("every operator script starts with set -euo pipefail", () => {
-        for (const f of ["scripts/migrate.sh", "scripts/rollback.sh", "components/scripts/migrate-data.sh"]) {
+        for (const f of ["scripts/migrate.sh", "scripts/rollback.sh", "components/migration/container-scripts/migrate-data.sh"]) {
             assert.match(fs.readFileSync(path.join(PROJECT_DIR, f), "utf8"), /^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail\n/, f);
         }
     });

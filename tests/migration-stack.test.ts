@@ -8,7 +8,7 @@
  */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RenderedResource } from "../infra/render/render";
+import { RenderedResource } from "../tools/render/render";
 import { all, manifests, render } from "./helpers";
 
 

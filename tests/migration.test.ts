@@ -8,11 +8,11 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components";
+import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components/migration";
 import { parseStackConfig } from "../infra/config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
 import { deployMigration, migrationPlan, newSystemReplicas } from "../infra/migration";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { all, manifests, one, PROJECT_DIR, record } from "./helpers";
 
 function migrationConfig(sets: string[]): EnabledMigrationConfig {

@@ -8,9 +8,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { AlertRuleGroupSpec, catalogueProblem, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, runbookFile } from "../components";
-import { prometheusRules } from "../infra/render/write";
-import { yaml } from "../infra/render/write";
+import { AlertRuleGroupSpec, catalogueProblem, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, runbookFile } from "../components/monitoring";
+import { prometheusRules } from "../tools/render/write";
+import { yaml } from "../tools/render/write";
 import { PROJECT_DIR, render } from "./helpers";
 import { promtoolCheckRules, promtoolTestRules } from "./tools";
 

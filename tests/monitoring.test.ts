@@ -6,22 +6,9 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import {
-    AlertRules,
-    AppDashboard,
-    appDashboardQueries,
-    DEFAULT_ALERT_THRESHOLDS,
-    defaultAlertGroups,
-    KUBE_PROMETHEUS_STACK_VERSION,
-    kubePrometheusStackValues,
-    KubePrometheusStackSettings,
-    Monitoring,
-    MonitoringArgs,
-    PROMETHEUS_OPERATOR_CRDS_VERSION,
-    ServiceMonitor,
-} from "../components";
+import { AlertRules, AppDashboard, appDashboardQueries, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, KUBE_PROMETHEUS_STACK_VERSION, kubePrometheusStackValues, KubePrometheusStackSettings, Monitoring, MonitoringArgs, PROMETHEUS_OPERATOR_CRDS_VERSION, ServiceMonitor } from "../components/monitoring";
 import { parseStackConfig } from "../infra/config";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { manifests, one, PROJECT_DIR, record, render } from "./helpers";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -16,15 +16,15 @@ import {
     hiddenComponentValues,
     kubePrometheusStackValues,
     KubePrometheusStackSettings,
-} from "../components/kube-prometheus-stack-values";
-import { defaultDenyPolicy, podSecurityLabels } from "../components/app-namespace";
-import { MONITORING_POD_SECURITY, Monitoring, MonitoringArgs } from "../components/monitoring";
-import { backupNetworkPolicySpecs, loadTestNetworkPolicySpecs, monitoringNetworkPolicySpecs, urlPort } from "../components/namespace-policies";
-import { LoadTest } from "../components/load-test";
-import { MongoBackup } from "../components/mongo-backup";
+} from "../components/monitoring/kube-prometheus-stack-values";
+import { defaultDenyPolicy, podSecurityLabels } from "../components/app/app-namespace";
+import { MONITORING_POD_SECURITY, Monitoring, MonitoringArgs } from "../components/monitoring/monitoring";
+import { backupNetworkPolicySpecs, loadTestNetworkPolicySpecs, monitoringNetworkPolicySpecs, urlPort } from "../components/platform/namespace-policies";
+import { LoadTest } from "../components/verification/load-test";
+import { MongoBackup } from "../components/backup/mongo-backup";
 import { parseStackConfig } from "../infra/config";
 import { receiverPorts } from "../infra/stack";
-import { applySet, readStackFile, toRuntimeConfig } from "../infra/render/stack-file";
+import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { chartImageProblems, chartImagesFromStackRegistry, grafanaRbacNamespaced, grafanaRbacProblems, isDefaultDeny, namespaceDefaultDeny } from "../policy/cluster-policies";
 import { configOf, policyConfigFor } from "../policy/policies";
 import { manifests, one, PROJECT_DIR, record, render } from "./helpers";

@@ -5,8 +5,9 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as YAML from "yaml";
-import { ACR_PULL_ROLE_ID, AksCluster, AksClusterArgs, ArgumentError, clusterIgnoreChanges, ContainerRegistry, convertKubeconfig, CRITICAL_ADDONS_TAINT, maintenanceWindow } from "../components";
-import { AKS_AAD_SERVER_ID, mockAksKubeconfig, mockUuid, MOCK_SUBSCRIPTION_ID } from "../infra/render/mocks";
+import { ACR_PULL_ROLE_ID, AksCluster, AksClusterArgs, clusterIgnoreChanges, ContainerRegistry, convertKubeconfig, CRITICAL_ADDONS_TAINT, maintenanceWindow } from "../components/platform";
+import { ArgumentError } from "../components/shared";
+import { AKS_AAD_SERVER_ID, mockAksKubeconfig, mockUuid, MOCK_SUBSCRIPTION_ID } from "../tools/render/mocks";
 import { all, one, record, render } from "./helpers";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";

@@ -6,9 +6,9 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { configOf, policyConfigFor, RESOURCE_POLICIES, STACK_POLICIES } from "../policy/policies";
-import { Rendering } from "../infra/render/render";
+import { Rendering } from "../tools/render/render";
 import { render } from "./helpers";
-import { writeRendering } from "../infra/render/write";
+import { writeRendering } from "../tools/render/write";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

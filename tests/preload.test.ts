@@ -1,5 +1,5 @@
 /**
- * infra/preload.cjs (how npm run synth / diff / test start node) changes how fast modules load,
+ * tools/preload.cjs (how npm run synth / diff / test start node) changes how fast modules load,
  * never what the program does: TypeScript and @npmcli/arborist are not loaded by
  * `import "@pulumi/pulumi"` but still work when the SDK needs them; the compile cache is on and
  * source maps are off unless asked for; a render is byte-identical with and without it.
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { NODE_ARGS, PROJECT_DIR } from "./helpers";
 
-const PRELOAD = path.join(PROJECT_DIR, "infra", "preload.cjs");
+const PRELOAD = path.join(PROJECT_DIR, "tools", "preload.cjs");
 
 /** Runs node with the given arguments in the project directory; fails the test unless it exits 0. */
 function node(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -26,11 +26,11 @@ const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(re
 const report = () => ({ typescript: loaded(/\\/node_modules\\/typescript\\//), arborist: loaded(/\\/node_modules\\/@npmcli\\/arborist\\//) });
 `;
 
-describe("infra/preload.cjs", () => {
+describe("tools/preload.cjs", () => {
     it("is what the project's commands start with", () => {
         assert.deepEqual(NODE_ARGS, ["--require", PRELOAD]);
         const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
-        for (const s of ["synth", "diff", "test", "bench"]) assert.match(pkg.scripts[s], /node (--max-semi-space-size=\d+ )?--require \.\/infra\/preload\.cjs /, s);
+        for (const s of ["synth", "diff", "test", "bench"]) assert.match(pkg.scripts[s], /node (--max-semi-space-size=\d+ )?--require \.\/tools\/preload\.cjs /, s);
     });
 
     it("import @pulumi/pulumi loads neither TypeScript nor @npmcli/arborist; the SDK still gets them on first use", () => {
@@ -76,7 +76,7 @@ const pulumi = require("@pulumi/pulumi");
         };
         const render = (start: string[]) => {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-preload-render-"));
-            node([...start, path.join(PROJECT_DIR, "infra", "synth.ts"), "--stack", "local", "--quiet", "--out", out]);
+            node([...start, path.join(PROJECT_DIR, "tools", "render", "synth.ts"), "--stack", "local", "--quiet", "--out", out]);
             return files(out);
         };
         const withPreload = render(["--require", PRELOAD]);

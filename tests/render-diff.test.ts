@@ -21,9 +21,9 @@ import {
     StackDiff,
     summarize,
     unifiedDiff,
-} from "../infra/render/diff";
-import { writeRendering } from "../infra/render/write";
-import { parseArgs, UsageError } from "../scripts/diff";
+} from "../tools/render/diff";
+import { writeRendering } from "../tools/render/write";
+import { parseArgs, UsageError } from "../tools/render/diff-cli";
 import { PROJECT_DIR, render } from "./helpers";
 
 function writeTree(files: Record<string, string>): string {
@@ -323,7 +323,7 @@ describe("npm run diff end to end (temporary clone of this tree)", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
         const [node, ...rest] = (pkg.scripts.diff as string).split(" ");
         assert.equal(node, "node");
-        assert.equal(rest.at(-1), "scripts/diff.ts");
+        assert.equal(rest.at(-1), "tools/render/diff-cli.ts");
         diffArgs = rest;
     });
 

@@ -1,7 +1,7 @@
 /**
  * Renders shared by the test processes of one `node --test` run: the first process that renders
  * a stack (with the same overrides and config file) stores the result, the others read it
- * instead of rendering again. The store exists for one run only — infra/preload.cjs creates it
+ * instead of rendering again. The store exists for one run only — tools/preload.cjs creates it
  * when the test runner starts (ITOPS_RENDER_STORE) and removes it when the runner ends — so a
  * render is never reused after the program changed. Without the variable, nothing is stored.
  *
@@ -13,8 +13,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig } from "../infra/config";
-import type { Rendering } from "../infra/render/render";
-import { stackConfigFor, toRuntimeConfig } from "../infra/render/stack-file";
+import type { Rendering } from "../tools/render/render";
+import { stackConfigFor, toRuntimeConfig } from "../tools/render/stack-file";
 
 type Stored = Pick<Rendering, "resources" | "outputs" | "placeholders">;
 

@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as YAML from "yaml";
-import { dashboardExprs, dashboardJson, substituteGrafanaVariables } from "../components";
+import { dashboardExprs, dashboardJson, substituteGrafanaVariables } from "../components/monitoring";
 import { promtoolCheckRules } from "./tools";
 
 const VARS = { namespace: "staging", service: "it-ops-system", backupNamespace: ".*backup.*", datasource: "prometheus" };

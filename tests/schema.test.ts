@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { loadSchemaValidator } from "../infra/render/schema";
-import { isManifest, isPatch, manifestFileName, writeRendering } from "../infra/render/write";
+import { loadSchemaValidator } from "../tools/render/schema";
+import { isManifest, isPatch, manifestFileName, writeRendering } from "../tools/render/write";
 import { render } from "./helpers";
 
 for (const [stack, sets] of [["staging", []], ["production", []], ["production", ["app.split=true"]], ["local", []]] as [string, string[]][]) {

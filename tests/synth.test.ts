@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as YAML from "yaml";
-import { applySet, parsePath, parseSetValue, readStackFile, UsageError } from "../infra/render/stack-file";
+import { applySet, parsePath, parseSetValue, readStackFile, UsageError } from "../tools/render/stack-file";
 import { CliResult, PROJECT_DIR, synthCli, synthCliAsync, synthInProcess } from "./helpers";
 
 function readJson(file: string): any {

@@ -8,7 +8,7 @@ import { defaultTargetUrl, envFileText, parseVerification, verifyScriptEnv } fro
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { writeVerifyEnv } from "../infra/render/write";
+import { writeVerifyEnv } from "../tools/render/write";
 import { render } from "./helpers";
 
 const STAGING_APP = { namespace: "staging", name: "it-ops-system", httpPort: 8080 };

@@ -16,7 +16,7 @@ import { requireTool, run, shellcheck, tempFiles } from "./tools";
 
 const GITHUB_DIR = path.join(PROJECT_DIR, ".github");
 const WORKFLOW_DIR = path.join(GITHUB_DIR, "workflows");
-const SCRIPT_DIR = path.join(GITHUB_DIR, "scripts");
+const SCRIPT_DIR = path.join(GITHUB_DIR, "ci-scripts");
 
 interface Workflow {
     readonly file: string;
@@ -390,7 +390,7 @@ describe("pull requests", () => {
         assert.match(j.if, /github\.event\.workflow_run\.event == 'pull_request'/);
         assert.doesNotMatch(jobText(j), /secrets\./);
         const checkout = j.steps.find((s: any) => usesAction(s, "actions/checkout"));
-        assert.deepEqual(checkout.with, { "persist-credentials": false, "sparse-checkout": ".github/scripts" }, "default branch, no ref");
+        assert.deepEqual(checkout.with, { "persist-credentials": false, "sparse-checkout": ".github/ci-scripts" }, "default branch, no ref");
         assert.ok(!j.steps.some((s: any) => /\bnpm\b|\bnode\b/.test(s.run ?? "")), "nothing from the artifact is executed");
         const download = j.steps.find((s: any) => usesAction(s, "actions/download-artifact"));
         assert.equal(download.with.name, "render-diff");

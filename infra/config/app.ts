@@ -4,7 +4,7 @@
  * its URI secret). Parsed by {@link parseApp}; read only through `infra/config.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cidrContains } from "../../components/network";
+import { cidrContains } from "../../components/platform/network";
 import {
     AppContainerSpec,
     ComputeResources,
@@ -16,7 +16,7 @@ import {
     resourceProblems,
     SPREAD_MODES,
     SpreadMode,
-} from "../../components/app-spec";
+} from "../../components/app/app-spec";
 import { ObjectReader } from "./reader";
 
 export interface AppConfig {

@@ -4,9 +4,9 @@
  * kept, and the restore drill. Parsed by {@link parseBackup}; read only through `infra/config.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/cron-schedule";
-import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup-storage";
-import { imagePinProblem } from "../../components/mongo-backup";
+import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
+import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
+import { imagePinProblem } from "../../components/backup/mongo-backup";
 import { ClusterMode } from "./platform";
 import { ObjectReader } from "./reader";
 

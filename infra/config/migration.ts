@@ -7,7 +7,7 @@
  * share of traffic in percent). A rollback is `pulumi config set --path migration.stage 0` + `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/weighted-route";
+import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
 import { ItemReader, ObjectReader } from "./reader";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };

@@ -4,11 +4,11 @@
  * routing. Parsed by {@link parseMonitoring}; read only through `infra/config.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SEVERITIES, Severity } from "../../components/alert-rule";
-import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEEKDAY_NAMES, WeekdayName } from "../../components/alertmanager-config";
-import { DEFAULT_HOLIDAYS } from "../../components/japanese-holidays";
-import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/kube-prometheus-stack-values";
-import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring-rules";
+import { SEVERITIES, Severity } from "../../components/monitoring/alert-rule";
+import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEEKDAY_NAMES, WeekdayName } from "../../components/monitoring/alertmanager-config";
+import { DEFAULT_HOLIDAYS } from "../../components/monitoring/japanese-holidays";
+import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/monitoring/kube-prometheus-stack-values";
+import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
 import { ObjectReader } from "./reader";
 
 export interface OnCallConfig extends OnCallSpec {

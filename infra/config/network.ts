@@ -22,7 +22,7 @@ import {
     parseIpv4,
     parseVnetId,
     SubnetPlan,
-} from "../../components/network";
+} from "../../components/platform/network";
 import { ObjectReader } from "./reader";
 
 export interface NetworkConfig {

@@ -12,14 +12,14 @@ import {
     UPGRADE_CHANNELS,
     UpgradeChannel,
     WEEKDAYS,
-} from "../../components/aks-cluster";
-import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem } from "../../components/aks-cluster";
-import { REGISTRY_SKUS, RegistrySku } from "../../components/container-registry";
-import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/diagnostics";
-import { requiredNodeIps } from "../../components/network";
-import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/pod-security-policy";
+} from "../../components/platform/aks-cluster";
+import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem } from "../../components/platform/aks-cluster";
+import { REGISTRY_SKUS, RegistrySku } from "../../components/platform/container-registry";
+import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/platform/diagnostics";
+import { requiredNodeIps } from "../../components/platform/network";
+import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/platform/pod-security-policy";
 import { NetworkConfig, parseNetwork } from "./network";
-import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/kubeconfig";
+import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/platform/kubeconfig";
 import { ItemReader, ObjectReader } from "./reader";
 
 /** A node pool of the cluster (autoscaled between minCount and maxCount). */

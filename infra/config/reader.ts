@@ -1,4 +1,4 @@
-import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/validation";
+import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/shared/validation";
 import * as pulumi from "@pulumi/pulumi";
 
 /**

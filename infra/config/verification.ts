@@ -3,8 +3,8 @@
  * scaling check, the monthly report dashboard, Defender for Containers) and the settings
  * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
  */
-import type { PodSecurityLevel } from "../../components/app-namespace";
-import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/load-test";
+import type { PodSecurityLevel } from "../../components/app/app-namespace";
+import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
 import { ObjectReader } from "./reader";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */

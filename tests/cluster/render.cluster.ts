@@ -21,8 +21,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as YAML from "yaml";
-import { renderStack } from "../../infra/render/render";
-import { writeRendering } from "../../infra/render/write";
+import { renderStack } from "../../tools/render/render";
+import { writeRendering } from "../../tools/render/write";
 import { crdFiles, isAlive, readState, REPO_DIR, simulatedNodes, ClusterState } from "../../tools/cluster/cluster";
 import { checkRender, CheckResult, Kube, readManifests, storedAsRendered } from "./check";
 

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseStackConfig } from "../../infra/config";
-import { readStackFile, toRuntimeConfig } from "../../infra/render/stack-file";
+import { readStackFile, toRuntimeConfig } from "../../tools/render/stack-file";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

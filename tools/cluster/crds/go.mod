@@ -4,7 +4,7 @@
 //   repository's root module the Go module proxy serves; the pinned kube-prometheus-stack chart
 //   deploys v0.95.1);
 // - the Gateway API's config/crd/standard/.
-// infra/render/kubeconform-schemas.ts reads both versions from here (and Kubernetes' from ../kube/go.mod).
+// tools/render/kubeconform-schemas.ts reads both versions from here (and Kubernetes' from ../kube/go.mod).
 module itops/tools/cluster/crds
 
 go 1.26

@@ -1,0 +1,344 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { AppNamespace, TrafficRules, validateTraffic } from "./app-namespace";
+import {
+    appContainer,
+    AppContainerSpec,
+    ContainerPorts,
+    ContainerRole,
+    hpaSpec,
+    imageReference,
+    imageRefProblems,
+    pdbSpec,
+    resourceProblems,
+    restrictedPodSecurityContext,
+    rollingUpdate,
+    SPREAD_MODES,
+    SpreadMode,
+    topologySpread,
+    USER_POOL_SELECTOR,
+    writableVolumes,
+    ABSOLUTE_PATH,
+    HTTP_PATH,
+} from "./app-spec";
+import { ArgsValidator, ArgumentError, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+
+/** The key of the database URI inside the app's Kubernetes Secret. */
+export const DATABASE_URI_KEY = "database-uri";
+/** The label that distinguishes frontend and backend pods when the workload is split. */
+export const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+export interface ItOpsAppArgs {
+    /**
+     * Namespace created for the app (Pod Security `restricted`, default-deny NetworkPolicies).
+     * @default "production"
+     */
+    readonly namespace?: string;
+    /**
+     * Name of the Deployment, Service, ServiceAccount and the `app` label.
+     * @default "it-ops-system"
+     */
+    readonly appName?: string;
+    /** Login server of the stack's registry (`<name>.azurecr.io`); images are pulled from it. */
+    readonly registryLoginServer: pulumi.Input<string>;
+    /** The frontend container (serves `http`). */
+    readonly frontend: AppContainerSpec;
+    /** The backend container (serves `api` and `metrics`, talks to the database). */
+    readonly backend: AppContainerSpec;
+    /**
+     * Replicas of each Deployment, and the HPA minimum.
+     * @default 3
+     */
+    readonly replicas?: number;
+    /**
+     * HPA maximum.
+     * @default 3 × replicas
+     */
+    readonly maxReplicas?: number;
+    /**
+     * HPA target: average CPU utilisation in percent of the requests.
+     * @default 70
+     */
+    readonly cpuTargetPercent?: number;
+    /**
+     * Frontend HTTP port (container and Service port `http`).
+     * @default 8080
+     */
+    readonly httpPort?: number;
+    /**
+     * Backend API port (container port `api`).
+     * @default 3000
+     */
+    readonly apiPort?: number;
+    /**
+     * Backend metrics port (container and Service port `metrics`).
+     * @default 9090
+     */
+    readonly metricsPort?: number;
+    /**
+     * Run frontend and backend as two Deployments (`<appName>` and `<appName>-backend`) instead
+     * of two containers of one pod.
+     * @default false
+     */
+    readonly split?: boolean;
+    /**
+     * Namespaces allowed to reach the `http` port (ingress controller / Gateway).
+     * @default ["app-routing-system"]
+     */
+    readonly ingressNamespaces?: readonly string[];
+    /**
+     * Namespace allowed to scrape the `metrics` port.
+     * @default "monitoring"
+     */
+    readonly monitoringNamespace?: string;
+    /** IPv4 CIDRs of the database endpoint (egress is allowed only there). */
+    readonly databaseCidrs: readonly string[];
+    /** TCP port of the database. */
+    readonly databasePort: number;
+    /** The database connection URI (a Pulumi secret); reaches pods only via a Kubernetes Secret. */
+    readonly databaseUri: pulumi.Input<string>;
+    /**
+     * Non-root UID/GID the containers run as.
+     * @default 10001
+     */
+    readonly runAsUser?: number;
+    /**
+     * `whenUnsatisfiable` of the zone spread (the host spread is always best effort).
+     * @default "DoNotSchedule"
+     */
+    readonly zoneSpread?: SpreadMode;
+    /** @default {} */
+    readonly labels?: Record<string, string>;
+}
+
+/** The args with every default resolved, validated. */
+export interface ResolvedItOpsApp {
+    readonly namespace: string;
+    readonly appName: string;
+    readonly replicas: number;
+    readonly maxReplicas: number;
+    readonly cpuTarget: number;
+    readonly ports: ContainerPorts;
+    readonly uid: number;
+    readonly zoneSpread: SpreadMode;
+    readonly split: boolean;
+    readonly common: Record<string, string>;
+    readonly frontendSelector: Record<string, string>;
+    readonly backendSelector: Record<string, string>;
+    readonly traffic: TrafficRules;
+}
+
+/**
+ * Validates {@link ItOpsAppArgs} and resolves their defaults, before any resource exists.
+ * Throws an {@link ArgumentError} naming the field, the bad value and what is allowed.
+ */
+export function resolveItOpsAppArgs(name: string, args: ItOpsAppArgs): ResolvedItOpsApp {
+    const v = new ArgsValidator(`ItOpsApp ${name}`);
+    const namespace = v.matches("namespace", args.namespace ?? "production", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    const appName = v.matches("appName", args.appName ?? "it-ops-system", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    if (appName.length > 50) throw v.fail("appName", "at most 50 characters (suffixes such as -backend are appended)", appName);
+    const replicas = v.integer("replicas", args.replicas ?? 3, 1, 100);
+    const maxReplicas = v.integer("maxReplicas", args.maxReplicas ?? replicas * 3, replicas, 1000);
+    const cpuTarget = v.integer("cpuTargetPercent", args.cpuTargetPercent ?? 70, 10, 100);
+    const ports: ContainerPorts = {
+        http: v.integer("httpPort", args.httpPort ?? 8080, 1024, 65535),
+        api: v.integer("apiPort", args.apiPort ?? 3000, 1024, 65535),
+        metrics: v.integer("metricsPort", args.metricsPort ?? 9090, 1024, 65535),
+    };
+    if (new Set([ports.http, ports.api, ports.metrics]).size !== 3) throw v.fail("httpPort/apiPort/metricsPort", "three different ports", ports);
+    const uid = v.integer("runAsUser", args.runAsUser ?? 10001, 1, 2147483647);
+    const zoneSpread = v.oneOf("zoneSpread", args.zoneSpread ?? "DoNotSchedule", SPREAD_MODES);
+    const split = args.split ?? false;
+    for (const role of ["frontend", "backend"] as const) {
+        const spec = args[role];
+        const problem = imageRefProblems(spec.image)[0];
+        if (problem) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.image.${problem.field}`, `${problem.message}, got ${JSON.stringify(problem.value) ?? "nothing"}`);
+        const r = resourceProblems(spec.resources)[0];
+        if (r) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.resources.${r.field}`, `${r.message}, got ${JSON.stringify(r.value)}`);
+        for (const k of ["readiness", "liveness", "startup"] as const) v.matches(`${role}.probes.${k}`, spec.probes[k], HTTP_PATH, "an HTTP path starting with /");
+        for (const p of spec.writablePaths) v.matches(`${role}.writablePaths`, p, ABSOLUTE_PATH, "absolute paths such as /tmp");
+    }
+    const common: Record<string, string> = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? {}) };
+    const frontendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "frontend" } : { app: appName };
+    const backendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "backend" } : { app: appName };
+
+    const traffic: TrafficRules = {
+        appName,
+        frontendSelector,
+        backendSelector,
+        splitApiPort: split ? ports.api : undefined,
+        ingressNamespaces: args.ingressNamespaces ?? ["app-routing-system"],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        databaseCidrs: args.databaseCidrs,
+        databasePort: args.databasePort,
+    };
+    validateTraffic(v, traffic, "");
+
+    return { namespace, appName, replicas, maxReplicas, cpuTarget, ports, uid, zoneSpread, split, common, frontendSelector, backendSelector, traffic };
+}
+
+/**
+ * The IT-Ops system workload: namespace (restricted Pod Security, default-deny network), a
+ * ServiceAccount without token, the database Secret, one Deployment with the frontend and backend
+ * containers (or two when `split`), Services with ports `http` and `metrics`, a PDB and an HPA
+ * per Deployment.
+ */
+export class ItOpsApp extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** The Service labelled `app: <appName>` with ports `http` and `metrics`. */
+    public readonly service: k8s.core.v1.Service;
+    /** The Deployment named `<appName>` (the frontend one when split). */
+    public readonly deployment: k8s.apps.v1.Deployment;
+    /** Every Deployment (1, or 2 when split). */
+    public readonly deployments: k8s.apps.v1.Deployment[];
+    /** `{ app: <appName> }`: the labels the Service selects and a ServiceMonitor can select. */
+    public readonly labels: Record<string, string>;
+    public readonly httpPort: number;
+    public readonly metricsPort: number;
+    /** The image references the pods run. */
+    public readonly images: { readonly frontend: pulumi.Output<string>; readonly backend: pulumi.Output<string> };
+
+    constructor(name: string, args: ItOpsAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("itops:app:ItOpsApp", name, {}, opts);
+        const { namespace, appName, replicas, maxReplicas, cpuTarget, ports, uid, zoneSpread, split, common, frontendSelector, backendSelector, traffic } = resolveItOpsAppArgs(
+            name,
+            args,
+        );
+        this.labels = { app: appName };
+        this.httpPort = ports.http;
+        this.metricsPort = ports.metrics;
+
+        const ns = new AppNamespace(`${name}-ns`, { namespace, labels: common, traffic }, { parent: this });
+        this.namespace = ns.namespace;
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            { metadata: { name: appName, namespace: this.namespace, labels: { ...common, ...this.labels } }, automountServiceAccountToken: false },
+            { parent: this },
+        );
+        const secretName = `${appName}-database`;
+        const secret = new k8s.core.v1.Secret(
+            `${name}-database`,
+            {
+                metadata: { name: secretName, namespace: this.namespace, labels: { ...common, ...this.labels } },
+                type: "Opaque",
+                stringData: { [DATABASE_URI_KEY]: pulumi.secret(args.databaseUri) },
+            },
+            { parent: this },
+        );
+
+        const image = (role: ContainerRole) => pulumi.output(args.registryLoginServer).apply((ls) => imageReference(ls, args[role].image));
+        this.images = { frontend: image("frontend"), backend: image("backend") };
+        const backendEnv: k8s.types.input.core.v1.EnvVar[] = [
+            { name: "PORT", value: String(ports.api) },
+            { name: "METRICS_PORT", value: String(ports.metrics) },
+            { name: "DATABASE_URI", valueFrom: { secretKeyRef: { name: secretName, key: DATABASE_URI_KEY } } },
+        ];
+        const frontendEnv: k8s.types.input.core.v1.EnvVar[] = [
+            { name: "PORT", value: String(ports.http) },
+            { name: "BACKEND_URL", value: split ? `http://${appName}-backend.${namespace}.svc.cluster.local:${ports.api}` : `http://127.0.0.1:${ports.api}` },
+        ];
+        const containers = {
+            frontend: appContainer("frontend", args.frontend, this.images.frontend, ports, uid, frontendEnv),
+            backend: appContainer("backend", args.backend, this.images.backend, ports, uid, backendEnv),
+        };
+
+        const deployment = (resourceName: string, deploymentName: string, roles: ContainerRole[], selector: Record<string, string>) => {
+            const podLabels = { ...common, ...selector, [COMPONENT_LABEL]: split ? roles[0] : "app" };
+            return new k8s.apps.v1.Deployment(
+                resourceName,
+                {
+                    metadata: { name: deploymentName, namespace: this.namespace, labels: podLabels },
+                    spec: {
+                        replicas,
+                        revisionHistoryLimit: 5,
+                        selector: { matchLabels: { ...selector } },
+                        strategy: rollingUpdate(),
+                        minReadySeconds: 5,
+                        template: {
+                            metadata: { labels: podLabels },
+                            spec: {
+                                serviceAccountName: serviceAccount.metadata.name,
+                                automountServiceAccountToken: false,
+                                enableServiceLinks: false,
+                                securityContext: restrictedPodSecurityContext(uid),
+                                nodeSelector: { ...USER_POOL_SELECTOR },
+                                topologySpreadConstraints: topologySpread(selector, zoneSpread),
+                                terminationGracePeriodSeconds: 30,
+                                containers: roles.map((r) => containers[r]),
+                                volumes: writableVolumes(roles.map((role) => ({ role, spec: args[role] }))),
+                            },
+                        },
+                    },
+                },
+                // Pods start only once their Secret exists and the namespace's NetworkPolicies are in
+                // place (never a moment without default-deny); the replica count belongs to the HPA.
+                { parent: this, dependsOn: [secret, ns], ignoreChanges: ["spec.replicas"] },
+            );
+        };
+        const parts: { resourceName: string; deploymentName: string; roles: ContainerRole[]; selector: Record<string, string> }[] = split
+            ? [
+                  { resourceName: name, deploymentName: appName, roles: ["frontend"], selector: frontendSelector },
+                  { resourceName: `${name}-backend`, deploymentName: `${appName}-backend`, roles: ["backend"], selector: backendSelector },
+              ]
+            : [{ resourceName: name, deploymentName: appName, roles: ["frontend", "backend"], selector: frontendSelector }];
+
+        this.deployments = parts.map((p) => deployment(p.resourceName, p.deploymentName, p.roles, p.selector));
+        this.deployment = this.deployments[0];
+        parts.forEach((p, i) => {
+            const labels = { ...common, ...p.selector };
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${p.resourceName}-pdb`,
+                { metadata: { name: p.deploymentName, namespace: this.namespace, labels }, spec: pdbSpec(p.selector) },
+                { parent: this },
+            );
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${p.resourceName}-hpa`,
+                {
+                    metadata: { name: p.deploymentName, namespace: this.namespace, labels },
+                    spec: hpaSpec(p.deploymentName, { minReplicas: replicas, maxReplicas, cpuTargetPercent: cpuTarget }),
+                },
+                { parent: this, dependsOn: [this.deployments[i]] },
+            );
+        });
+
+        // One Service labelled `app: <appName>` with both named ports: `http` resolves to the pods
+        // with an `http` port (frontend), `metrics` to those with a `metrics` port (backend).
+        this.service = new k8s.core.v1.Service(
+            `${name}-svc`,
+            {
+                metadata: { name: appName, namespace: this.namespace, labels: { ...common, ...this.labels } },
+                spec: {
+                    type: "ClusterIP",
+                    selector: { ...this.labels },
+                    ports: [
+                        { name: "http", port: ports.http, targetPort: "http", protocol: "TCP" },
+                        { name: "metrics", port: ports.metrics, targetPort: "metrics", protocol: "TCP" },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+        if (split) {
+            new k8s.core.v1.Service(
+                `${name}-backend-svc`,
+                {
+                    metadata: { name: `${appName}-backend`, namespace: this.namespace, labels: { ...common, app: `${appName}-backend` } },
+                    spec: { type: "ClusterIP", selector: { ...backendSelector }, ports: [{ name: "api", port: ports.api, targetPort: "api", protocol: "TCP" }] },
+                },
+                { parent: this },
+            );
+        }
+
+        this.registerOutputs({
+            namespace: this.namespace,
+            service: this.service,
+            deployment: this.deployment,
+            deployments: this.deployments,
+            labels: this.labels,
+            httpPort: this.httpPort,
+            metricsPort: this.metricsPort,
+            images: this.images,
+        });
+    }
+}

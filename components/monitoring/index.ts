@@ -1,0 +1,22 @@
+/** The monitoring domain's public API. */
+export { SEVERITIES, renderRule, renderRuleGroups } from "./alert-rule";
+export type { AlertRuleGroupSpec, AlertRuleSpec, RenderRulesOptions, Severity } from "./alert-rule";
+export { AlertRules, catalogueProblem } from "./alert-rules";
+export type { AlertRulesArgs } from "./alert-rules";
+export { BUSINESS_HOURS, HOLIDAYS, LEVELS, NULL_RECEIVER, OFF_HOURS, ONCALL_ROLES, RECEIVER_KINDS, RECEIVER_NAMES, SILENT_ALERTS, WEEKDAY_NAMES, alertmanagerConfig, receiverSecretFile, receiverSecretKey, timeIntervals } from "./alertmanager-config";
+export type { AlertmanagerConfig, AlertmanagerConfigOptions, BusinessHours, OnCallRole, OnCallSpec, ReceiverKind, ReceiverSpec, WeekdayName } from "./alertmanager-config";
+export { AppDashboard, appDashboardJson, appDashboardQueries } from "./app-dashboard";
+export type { AppDashboardArgs, AppDashboardTarget } from "./app-dashboard";
+export { DASHBOARD_DIR, REPORT_DASHBOARDS, ReportDashboard, dashboardExprs, dashboardJson, substituteGrafanaVariables } from "./report-dashboard";
+export type { ReportDashboardArgs, ReportDashboardName } from "./report-dashboard";
+export { DEFAULT_HOLIDAYS, JAPANESE_PUBLIC_HOLIDAYS } from "./japanese-holidays";
+export { CHART_IMAGES, DEFAULT_COMPONENT_RESOURCES, GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY, GRAFANA_DASHBOARD_LABEL_VALUE, HIDDEN_COMPONENT_RULE_GROUPS, MIRROR_PATH, chartImageRegistry, hiddenComponentValues, kubePrometheusStackValues } from "./kube-prometheus-stack-values";
+export type { AzureAdLogin, ComponentResources, HiddenComponents, KubePrometheusStackSettings, ResourceSpec } from "./kube-prometheus-stack-values";
+export { DEFAULT_ALERT_SEVERITIES, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, runbookFile } from "./monitoring-rules";
+export type { AlertThresholds, MonitoredApp } from "./monitoring-rules";
+export { ALERTMANAGER_ZONEINFO_CONFIGMAP, GRAFANA_COMMUNITY_REPO, KUBE_PROMETHEUS_STACK_RELEASE, KUBE_PROMETHEUS_STACK_VERSION, MONITORING_LABELS, MONITORING_POD_SECURITY, Monitoring, PROMETHEUS_COMMUNITY_REPO, PROMETHEUS_OPERATOR_CRDS_VERSION, createAlertmanagerFiles, validateAlertmanagerFiles, validateZoneinfo, zoneinfoKey } from "./monitoring";
+export type { AlertmanagerFilesArgs, MonitoringArgs } from "./monitoring";
+export { ALERTMANAGER_CONFIG_KEY, OperatorMonitoring, alertmanagerConfigSecretData } from "./operator-monitoring";
+export type { OperatorMonitoringArgs } from "./operator-monitoring";
+export { ServiceMonitor, serviceMonitorSpec } from "./service-monitor";
+export type { ServiceMonitorArgs } from "./service-monitor";

@@ -1,0 +1,261 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { createNetworkPolicies, podSecurityLabels, PodSecurityLevel, PodSecurityMode } from "../app/app-namespace";
+import {
+    ComponentResources,
+    GRAFANA_ADMIN_PASSWORD_KEY,
+    GRAFANA_ADMIN_USER_KEY,
+    HiddenComponents,
+    kubePrometheusStackValues,
+    ResourceSpec,
+} from "./kube-prometheus-stack-values";
+import { monitoringNetworkPolicySpecs, MonitoringTraffic } from "../platform/namespace-policies";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+
+/** Chart repository of kube-prometheus-stack and prometheus-operator-crds. */
+export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
+/** Where kube-prometheus-stack's `grafana` dependency comes from (the maintained community repository). */
+export const GRAFANA_COMMUNITY_REPO = "https://grafana-community.github.io/helm-charts";
+/** Pinned chart versions (the CRD chart matches the Prometheus Operator version of the stack chart). */
+export const KUBE_PROMETHEUS_STACK_VERSION = "93.9.0";
+export const PROMETHEUS_OPERATOR_CRDS_VERSION = "33.0.2";
+/** The Helm release name (prefix of every object the chart creates). */
+export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
+
+const VERSION = /^\d+\.\d+\.\d+$/;
+
+/**
+ * Pod Security of the monitoring namespace. node-exporter (a DaemonSet of the chart) needs the
+ * host's network, PID namespace and file system, which only `privileged` admits; it stays in this
+ * namespace (one release, its ServiceMonitor and rules alongside), so `enforce` is privileged
+ * while `audit` and `warn` stay restricted: every pod that is less than restricted shows up in
+ * the audit log and as a warning on each deploy.
+ */
+export const MONITORING_POD_SECURITY: Readonly<Record<PodSecurityMode, PodSecurityLevel>> = { enforce: "privileged", audit: "restricted", warn: "restricted" };
+/** The labels of the project's own objects in the monitoring namespace (both modes). */
+export const MONITORING_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/part-of": "it-ops-monitoring", "app.kubernetes.io/managed-by": "pulumi" };
+/** The ConfigMap with the TZif file of the Alertmanager time zone (the image has no tzdata). */
+export const ALERTMANAGER_ZONEINFO_CONFIGMAP = "alertmanager-zoneinfo";
+/** The ConfigMap key of a zone's TZif file (`Asia/Tokyo` → `Asia_Tokyo`). */
+export function zoneinfoKey(zone: string): string {
+    return zone.replace(/\//g, "_");
+}
+/** Checks the zone and its TZif data (both modes mount them into Alertmanager). */
+export function validateZoneinfo(v: ArgsValidator, z: { zone: string; tzifBase64: string }): void {
+    v.matches("alertmanagerZoneinfo.zone", z.zone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
+    v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
+}
+
+/** What Alertmanager mounts besides its configuration, in both monitoring modes. */
+export interface AlertmanagerFilesArgs {
+    /** Name of the Secret holding the receiver secrets (the Alertmanager's `spec.secrets`; the config's `*_file` paths point into it). */
+    readonly receiverSecretName: string;
+    /** Receiver secrets: Secret key → value (a Pulumi secret). */
+    readonly receiverSecrets: Record<string, pulumi.Input<string>>;
+    /**
+     * The time zone of the Alertmanager time intervals and its TZif data (base64), mounted into the
+     * Alertmanager pods (the image has no tzdata; without it `location` fails to load).
+     * @default none (only UTC intervals work)
+     */
+    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
+}
+
+/** Validates {@link AlertmanagerFilesArgs} (before any child is created). */
+export function validateAlertmanagerFiles(v: ArgsValidator, args: AlertmanagerFilesArgs): void {
+    v.matches("receiverSecretName", args.receiverSecretName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
+    if (args.alertmanagerZoneinfo) validateZoneinfo(v, args.alertmanagerZoneinfo);
+}
+
+/**
+ * The receiver Secret (`${name}-receivers`) and, with a time zone, the zoneinfo ConfigMap
+ * (`${name}-zoneinfo`) of Alertmanager, as children of `parent`; the same objects in both modes.
+ */
+export function createAlertmanagerFiles(
+    parent: pulumi.Resource,
+    name: string,
+    namespace: string,
+    args: AlertmanagerFilesArgs,
+    opts: { readonly labels?: Record<string, string>; readonly dependsOn?: pulumi.Resource[] } = {},
+): { receiverSecret: k8s.core.v1.Secret; zoneinfo?: { zone: string; configMapName: string; key: string; configMap: k8s.core.v1.ConfigMap } } {
+    const metadata = (n: string) => ({ name: n, namespace, ...(opts.labels ? { labels: opts.labels } : {}) });
+    const childOpts = { parent, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) };
+    const receiverSecret = new k8s.core.v1.Secret(
+        `${name}-receivers`,
+        { metadata: metadata(args.receiverSecretName), type: "Opaque", stringData: Object.fromEntries(Object.entries(args.receiverSecrets).map(([k, x]) => [k, pulumi.secret(x)])) },
+        childOpts,
+    );
+    const z = args.alertmanagerZoneinfo;
+    if (!z) return { receiverSecret };
+    const key = zoneinfoKey(z.zone);
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-zoneinfo`, { metadata: metadata(ALERTMANAGER_ZONEINFO_CONFIGMAP), binaryData: { [key]: z.tzifBase64 } }, childOpts);
+    return { receiverSecret, zoneinfo: { zone: z.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key, configMap } };
+}
+
+export interface MonitoringArgs extends AlertmanagerFilesArgs {
+    /** Namespace created for the monitoring stack. @default "monitoring" */
+    readonly namespace?: string;
+    /** Storage class of every volume. @default "managed-csi-premium" */
+    readonly storageClass?: string;
+    /** `remoteWriteReceiver` (@default false) lets Prometheus accept pushed metrics (the load test's). */
+    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec; readonly remoteWriteReceiver?: boolean };
+    readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec };
+    /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
+    readonly alertmanagerConfig: Record<string, unknown>;
+    /** Entra ID login for Grafana. @default none (local admin only) */
+    readonly grafanaAzureAd?: {
+        readonly tenantId: string;
+        readonly clientId: string;
+        readonly clientSecret: pulumi.Input<string>;
+        readonly allowedGroups: readonly string[];
+        readonly rootUrl: string;
+    };
+    /** Label key of dashboard ConfigMaps. @default "grafana_dashboard" */
+    readonly dashboardLabel?: string;
+    /** @default KUBE_PROMETHEUS_STACK_VERSION */
+    readonly chartVersion?: string;
+    /** @default PROMETHEUS_OPERATOR_CRDS_VERSION */
+    readonly crdsChartVersion?: string;
+    /** Protect the release (it owns the Prometheus, Alertmanager and Grafana volumes) and the CRDs. @default false */
+    readonly protect?: boolean;
+    /** The stack's registry: every chart image is pulled from `<it>/mirror`. */
+    readonly registryLoginServer: pulumi.Input<string>;
+    /** @default DEFAULT_COMPONENT_RESOURCES */
+    readonly componentResources?: ComponentResources;
+    /** Scrape what AKS hides. @default { controlPlane: false, kubeProxy: false } */
+    readonly hiddenComponents?: HiddenComponents;
+    /** The namespace's allowed flows (on top of default deny). */
+    readonly network: MonitoringTraffic;
+}
+
+/**
+ * The monitoring stack: namespace, Prometheus Operator CRDs (their own chart, tracked by Pulumi),
+ * Grafana admin and receiver Secrets, and kube-prometheus-stack (Prometheus, Alertmanager,
+ * Grafana, kube-state-metrics, node-exporter) as a Helm release without CRDs.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** The CRD chart: every custom resource of the operator must depend on it. */
+    public readonly crds: k8s.helm.v4.Chart;
+    public readonly release: k8s.helm.v3.Release;
+    public readonly releaseName: pulumi.Output<string>;
+    /** Secret with the Grafana admin user and password. */
+    public readonly grafanaAdminSecretName: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("itops:monitoring:Monitoring", name, {}, opts);
+        const v = new ArgsValidator(`Monitoring ${name}`);
+        const ns = v.matches("namespace", args.namespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        const storageClass = v.matches("storageClass", args.storageClass ?? "managed-csi-premium", /^[a-z0-9][-a-z0-9.]*$/, "a storage class name");
+        const chartVersion = v.matches("chartVersion", args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION, VERSION, "a pinned chart version such as 93.9.0");
+        const crdsVersion = v.matches("crdsChartVersion", args.crdsChartVersion ?? PROMETHEUS_OPERATOR_CRDS_VERSION, VERSION, "a pinned chart version such as 33.0.2");
+        v.integer("alertmanager.replicas", args.alertmanager.replicas, 2, 5);
+        v.integer("prometheus.replicas", args.prometheus.replicas, 1, 3);
+        validateAlertmanagerFiles(v, args);
+        const protect = args.protect ?? false;
+
+        v.nonEmpty("network.grafanaIngressNamespaces", args.network.grafanaIngressNamespaces);
+        for (const n of args.network.grafanaIngressNamespaces) v.matches("network.grafanaIngressNamespaces", n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        v.nonEmpty("network.apiServerPorts", args.network.apiServerPorts);
+        for (const p of args.network.apiServerPorts) v.integer("network.apiServerPorts", p, 1, 65535);
+        v.nonEmpty("network.receiverPorts", args.network.receiverPorts);
+        for (const p of args.network.receiverPorts) v.integer("network.receiverPorts", p, 1, 65535);
+        if (args.network.remoteWrite && !args.prometheus.remoteWriteReceiver) {
+            throw v.fail("network.remoteWrite", "unset unless prometheus.remoteWriteReceiver is on (nothing listens for the remote write otherwise)", args.network.remoteWrite.namespace);
+        }
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "it-ops-monitoring", ...podSecurityLabels(MONITORING_POD_SECURITY) } } },
+            { parent: this },
+        );
+        createNetworkPolicies(this, name, ns, monitoringNetworkPolicySpecs(args.network), { "app.kubernetes.io/part-of": "it-ops-monitoring" }, { dependsOn: [namespace] });
+
+        this.crds = new k8s.helm.v4.Chart(
+            `${name}-crds`,
+            {
+                name: "prometheus-operator-crds",
+                chart: "prometheus-operator-crds",
+                version: crdsVersion,
+                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                namespace: ns,
+            },
+            { parent: this, dependsOn: [namespace], protect },
+        );
+
+        const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
+        const adminSecretName = "grafana-admin";
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: adminSecretName, namespace: ns },
+                type: "Opaque",
+                stringData: { [GRAFANA_ADMIN_USER_KEY]: "admin", [GRAFANA_ADMIN_PASSWORD_KEY]: pulumi.secret(password.result) },
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
+
+        const files = createAlertmanagerFiles(this, name, ns, args, { dependsOn: [namespace] });
+        const deps: pulumi.Resource[] = [this.crds, adminSecret, files.receiverSecret];
+        let zoneinfo: { zone: string; configMapName: string; key: string } | undefined;
+        if (files.zoneinfo) {
+            const { configMap, ...mount } = files.zoneinfo;
+            zoneinfo = mount;
+            deps.push(configMap);
+        }
+        let azureAd: { tenantId: string; clientId: string; clientSecretSecretName: string; allowedGroups: readonly string[]; rootUrl: string } | undefined;
+        if (args.grafanaAzureAd) {
+            const a = args.grafanaAzureAd;
+            const secretName = "grafana-azuread";
+            deps.push(
+                new k8s.core.v1.Secret(
+                    `${name}-grafana-azuread`,
+                    {
+                        metadata: { name: secretName, namespace: ns },
+                        type: "Opaque",
+                        stringData: { GF_AUTH_AZUREAD_CLIENT_SECRET: pulumi.secret(a.clientSecret) },
+                    },
+                    { parent: this, dependsOn: [namespace] },
+                ),
+            );
+            azureAd = { tenantId: a.tenantId, clientId: a.clientId, clientSecretSecretName: secretName, allowedGroups: a.allowedGroups, rootUrl: a.rootUrl };
+        }
+
+        const values = kubePrometheusStackValues({
+            storageClass,
+            registryLoginServer: args.registryLoginServer,
+            componentResources: args.componentResources,
+            hiddenComponents: args.hiddenComponents,
+            prometheus: args.prometheus,
+            alertmanager: { ...args.alertmanager, secrets: [args.receiverSecretName], config: args.alertmanagerConfig, zoneinfo },
+            grafana: { ...args.grafana, adminSecretName, dashboardLabel: args.dashboardLabel ?? "grafana_dashboard", azureAd, namespace: ns },
+        });
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: KUBE_PROMETHEUS_STACK_RELEASE,
+                chart: "kube-prometheus-stack",
+                version: chartVersion,
+                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                namespace: ns,
+                skipCrds: true,
+                createNamespace: false,
+                atomic: false,
+                timeout: 900,
+                maxHistory: 10,
+                // `null` removes a chart default (grafana.adminPassword) instead of being dropped.
+                allowNullValues: true,
+                values,
+            },
+            { parent: this, dependsOn: deps, protect },
+        );
+
+        this.namespace = namespace.metadata.name;
+        this.releaseName = this.release.name;
+        this.grafanaAdminSecretName = adminSecret.metadata.name;
+        this.registerOutputs({ namespace: this.namespace, releaseName: this.releaseName, grafanaAdminSecretName: this.grafanaAdminSecretName });
+    }
+}

@@ -1,0 +1,57 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as YAML from "yaml";
+import { AlertmanagerFilesArgs, createAlertmanagerFiles, MONITORING_LABELS, validateAlertmanagerFiles } from "./monitoring";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+
+/** The key of the Alertmanager configuration in its Secret (what `Alertmanager.spec.configSecret` reads). */
+export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
+
+/** The data of the Alertmanager configuration Secret (pure; the component and its tests use it). */
+export function alertmanagerConfigSecretData(config: Record<string, unknown>): Record<string, string> {
+    return { [ALERTMANAGER_CONFIG_KEY]: YAML.stringify(config) };
+}
+
+export interface OperatorMonitoringArgs extends AlertmanagerFilesArgs {
+    /** Namespace of the existing monitoring stack (it must exist; this component does not create it). */
+    readonly namespace: string;
+    /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
+    readonly alertmanagerConfig: Record<string, unknown>;
+    /** Name of the Secret holding `alertmanager.yaml`, for the existing Alertmanager's `spec.configSecret`. */
+    readonly alertmanagerConfigSecretName: string;
+}
+
+/**
+ * Monitoring mode `existing-operator`: the Alertmanager configuration, the receiver Secret and the time
+ * zone ConfigMap, for a cluster that already runs the Prometheus Operator, Prometheus, Alertmanager and
+ * Grafana (e.g. an existing kube-prometheus-stack). No CRD, chart or Grafana is deployed; the
+ * composition adds the ServiceMonitor, PrometheusRule and dashboard ConfigMaps as in mode `helm`.
+ * The existing Alertmanager takes them with `configSecret`, `secrets` and a zoneinfo volume (README).
+ */
+export class OperatorMonitoring extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly alertmanagerConfigSecretName: pulumi.Output<string>;
+
+    constructor(name: string, args: OperatorMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("itops:monitoring:OperatorMonitoring", name, {}, opts);
+        const v = new ArgsValidator(`OperatorMonitoring ${name}`);
+        const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        v.matches("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name");
+        validateAlertmanagerFiles(v, args);
+        const labels = { ...MONITORING_LABELS };
+
+        const config = new k8s.core.v1.Secret(
+            `${name}-alertmanager-config`,
+            {
+                metadata: { name: args.alertmanagerConfigSecretName, namespace: ns, labels },
+                type: "Opaque",
+                stringData: alertmanagerConfigSecretData(args.alertmanagerConfig),
+            },
+            { parent: this },
+        );
+        createAlertmanagerFiles(this, name, ns, args, { labels });
+        this.namespace = pulumi.output(ns);
+        this.alertmanagerConfigSecretName = config.metadata.name;
+        this.registerOutputs({ namespace: this.namespace, alertmanagerConfigSecretName: this.alertmanagerConfigSecretName });
+    }
+}

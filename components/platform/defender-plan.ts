@@ -1,0 +1,50 @@
+/**
+ * A Microsoft Defender for Cloud plan at subscription scope (`Microsoft.Security/pricings`),
+ * e.g. Defender for Containers: runtime threat detection on AKS nodes and vulnerability
+ * assessment of the images in the subscription's registries.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as security from "@pulumi/azure-native/security";
+import { ArgsValidator } from "../shared/validation";
+
+/** Defender plans this project enables. */
+export const DEFENDER_PLANS = ["Containers"] as const;
+export type DefenderPlanName = (typeof DEFENDER_PLANS)[number];
+export const DEFENDER_TIERS = ["Free", "Standard"] as const;
+export type DefenderTier = (typeof DEFENDER_TIERS)[number];
+
+const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The ARM scope of a subscription. */
+export function subscriptionScope(subscriptionId: string): string {
+    if (!SUBSCRIPTION_ID.test(subscriptionId)) throw new Error(`not a subscription id: ${subscriptionId}`);
+    return `/subscriptions/${subscriptionId}`;
+}
+
+export interface DefenderPlanArgs {
+    /** The subscription the plan applies to. */
+    readonly subscriptionId: pulumi.Input<string>;
+    /** Which plan. */
+    readonly plan: DefenderPlanName;
+    /** Standard enables the plan; Free turns it off. @default "Standard" */
+    readonly pricingTier?: DefenderTier;
+}
+
+export class DefenderPlan extends pulumi.ComponentResource {
+    public readonly pricingId: pulumi.Output<string>;
+
+    constructor(name: string, args: DefenderPlanArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("itops:security:DefenderPlan", name, {}, opts);
+        const v = new ArgsValidator("DefenderPlan");
+        const plan = v.oneOf("plan", args.plan, DEFENDER_PLANS);
+        const pricingTier = v.oneOf("pricingTier", args.pricingTier ?? "Standard", DEFENDER_TIERS);
+
+        const pricing = new security.Pricing(name, {
+            pricingName: plan,
+            pricingTier,
+            scopeId: pulumi.output(args.subscriptionId).apply(subscriptionScope),
+        }, { parent: this });
+        this.pricingId = pricing.id;
+        this.registerOutputs({ pricingId: this.pricingId });
+    }
+}

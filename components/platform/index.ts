@@ -1,0 +1,21 @@
+/** The platform domain's public API. */
+export { ACR_PULL_ROLE_ID, API_SERVER_ACCESS_MODES, AksCluster, CRITICAL_ADDONS_TAINT, NETWORK_CONTRIBUTOR_ROLE_ID, NODE_OS_UPGRADE_CHANNELS, SKU_TIERS, UPGRADE_CHANNELS, WEEKDAYS, apiServerAccessProfile, authorizedRangesProblem, clusterIgnoreChanges, maintenanceWindow, nodePoolProperties } from "./aks-cluster";
+export type { AksClusterArgs, ApiServerAccessMode, ApiServerSpec, ClusterNetworkSpec, MaintenanceWindowSpec, NodeOsUpgradeChannel, NodePoolSpec, SkuTier, UpgradeChannel, Weekday } from "./aks-cluster";
+export { ContainerRegistry, REGISTRY_SKUS, registryProtection } from "./container-registry";
+export type { ContainerRegistryArgs, RegistrySku } from "./container-registry";
+export { DEFENDER_PLANS, DEFENDER_TIERS, DefenderPlan, subscriptionScope } from "./defender-plan";
+export type { DefenderPlanArgs, DefenderPlanName, DefenderTier } from "./defender-plan";
+export { AKS_LOG_CATEGORIES, BLOB_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES, DIAGNOSTIC_SETTING_NAME, DiagnosticSettings, REGISTRY_LOG_CATEGORIES } from "./diagnostics";
+export type { AksLogCategory, DiagnosticSettingsArgs } from "./diagnostics";
+export { KUBELOGIN_LOGIN_MODES, convertKubeconfig } from "./kubeconfig";
+export type { KubeloginLoginMode } from "./kubeconfig";
+export { API_SERVER_SUBNET_DELEGATION, API_SERVER_SUBNET_MAX_PREFIX, AZURE_RESERVED_IPS_PER_SUBNET, OUTBOUND_TYPES, StackNetwork, VNET_ID, cidrContains, cidrsOverlap, firewallRoutes, ipInCidrBlock, parseCidr, parseIpv4, parseVnetId, requiredNodeIps, usableSubnetIps } from "./network";
+export type { FirewallOutbound, Ipv4Block, NatGatewayOutbound, OutboundSpec, OutboundType, StackNetworkArgs, SubnetPlan } from "./network";
+export { AZURE_POLICY_SYSTEM_NAMESPACES, POD_SECURITY_INITIATIVES, POD_SECURITY_INITIATIVE_LEVELS, POLICY_EFFECTS, PodSecurityPolicy, podSecurityParameters } from "./pod-security-policy";
+export type { PodSecurityInitiativeLevel, PodSecurityPolicyArgs, PolicyEffect } from "./pod-security-policy";
+export { PRIVATE_LINK_TARGETS, PrivateEndpoint } from "./private-endpoint";
+export type { PrivateEndpointArgs, PrivateLinkTarget } from "./private-endpoint";
+export { STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID, WORKLOAD_IDENTITY_AUDIENCE, WorkloadIdentity, roleDefinitionId, serviceAccountSubject } from "./workload-identity";
+export type { WorkloadIdentityArgs } from "./workload-identity";
+export { ANY_IPV4, MONITORING_PODS, MONITORING_PORTS, backupNetworkPolicySpecs, loadTestNetworkPolicySpecs, monitoringNetworkPolicySpecs, urlPort } from "./namespace-policies";
+export type { BackupTraffic, LoadTestTraffic, MonitoringTraffic, RemoteWriteSource } from "./namespace-policies";

@@ -1,0 +1,99 @@
+/**
+ * How the project's TypeScript commands and tests start Node:
+ *   node --require ./tools/preload.cjs <file.ts>       (npm run synth / diff / test use it)
+ *
+ * Everything here changes how fast modules load, never what they do (the offline render's output
+ * is byte-identical with and without it; `npm run bench` measures the difference):
+ *
+ * 1. TypeScript runs through tsx's CommonJS hooks (the project is CommonJS): no ESM loader thread.
+ * 2. `.js` files under node_modules are loaded by Node itself. tsx would scan every one of them
+ *    for ESM syntax (about 600 files for a render); Node 22 loads ESM `.js` through require(esm).
+ * 3. Two dependencies of @pulumi/pulumi that the offline render and the tests never use load on
+ *    first use instead of at `import "@pulumi/pulumi"`: TypeScript (9 MB, required by the
+ *    closure serializer `runtime/closure/*`, used only by `pulumi.runtime.serializeFunction`) and
+ *    @npmcli/arborist (about 435 modules, required by `runtime/closure/codePaths`, used only by
+ *    `computeCodePaths`). They get a proxy that requires the real module at its first property
+ *    access; a program that does serialize a function behaves exactly as before.
+ * 4. Node's compile cache (V8 code cache), outside the work tree: $NODE_COMPILE_CACHE, else
+ *    ${ITOPS_CACHE:-~/.cache/it-ops-infra}/node-compile-cache.
+ * 5. Source maps are off (Node would otherwise read the .js.map file of every dependency and
+ *    decode tsx's inline maps). To debug with TypeScript line numbers: ITOPS_SOURCE_MAPS=1, or
+ *    node --enable-source-maps.
+ * 6. Under `node --test`: a temporary store (ITOPS_RENDER_STORE) in which the run's test
+ *    processes share renders of the same stack (tests/render-store.ts); removed at the end.
+ *
+ * It uses Node's preload (--require), the CommonJS loader hooks tsx itself is built on
+ * (Module._load, require.extensions) and module.enableCompileCache; nothing under node_modules
+ * is changed, so it survives `npm ci`.
+ */
+"use strict";
+const Module = require("node:module");
+const os = require("node:os");
+const path = require("node:path");
+
+// --- 4. compile cache (before anything else is compiled)
+if (typeof Module.enableCompileCache === "function" && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+    const dir = process.env.NODE_COMPILE_CACHE || path.join(process.env.ITOPS_CACHE || path.join(os.homedir(), ".cache", "it-ops-infra"), "node-compile-cache");
+    try {
+        Module.enableCompileCache(dir);
+    } catch {
+        // A read-only home only loses the cache.
+    }
+}
+
+// --- 3. lazy dependencies of @pulumi/pulumi
+const CLOSURE_DIR = path.join("node_modules", "@pulumi", "pulumi", "runtime", "closure") + path.sep;
+/** [request, parent file must contain] → loaded on first use. */
+const LAZY = [
+    ["../../typescript-shim", CLOSURE_DIR],
+    ["@npmcli/arborist", CLOSURE_DIR + "codePaths.js"],
+];
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+    const from = (parent && parent.filename) || "";
+    for (const [req, where] of LAZY) {
+        if (request === req && from.includes(where)) return lazyModule(request, parent, isMain);
+    }
+    return load.apply(this, arguments);
+};
+
+/** A stand-in that requires the real module at its first use and then forwards to it. */
+function lazyModule(request, parent, isMain) {
+    let real;
+    const target = () => (real === undefined ? (real = load.call(Module, request, parent, isMain)) : real);
+    return new Proxy(Object.create(null), {
+        // `__esModule` keeps TypeScript's __importStar helper from copying (and so loading) it.
+        get: (_, key) => (key === "__esModule" ? true : Reflect.get(target(), key)),
+        has: (_, key) => key in target(),
+        set: (_, key, value) => Reflect.set(target(), key, value),
+        ownKeys: () => Reflect.ownKeys(target()),
+        getOwnPropertyDescriptor: (_, key) => {
+            const d = Reflect.getOwnPropertyDescriptor(target(), key);
+            return d && { ...d, configurable: true };
+        },
+    });
+}
+
+// --- 1. + 2. TypeScript through tsx; node_modules' .js through Node itself
+const nativeJs = Module._extensions[".js"];
+require("tsx/cjs");
+const tsxJs = Module._extensions[".js"];
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+if (tsxJs !== nativeJs) {
+    Module._extensions[".js"] = function (module, filename) {
+        return (filename.includes(NODE_MODULES) ? nativeJs : tsxJs).call(this, module, filename);
+    };
+}
+
+// --- 6. `node --test`: a store for the renders its test processes share (tests/render-store.ts),
+// for this run only.
+if (process.execArgv.includes("--test") && !process.env.ITOPS_RENDER_STORE) {
+    const fs = require("node:fs");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-renders-"));
+    process.env.ITOPS_RENDER_STORE = dir;
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
+// --- 5. source maps (tsx turns them on)
+const debugging = process.env.ITOPS_SOURCE_MAPS === "1" || process.execArgv.includes("--enable-source-maps") || /--enable-source-maps/.test(process.env.NODE_OPTIONS || "");
+if (!debugging) process.setSourceMapsEnabled(false);
