@@ -3,7 +3,7 @@
  * Staging and production run the same code; they differ only through their stack files.
  *
  * Order: platform (AKS on Azure, or only a Kubernetes provider for an existing cluster: see
- * `cluster.mode`, README.md#running-on-an-existing-cluster-kind-k3d--the-local-stack) → workload → monitoring (scrapes the workload, carries every part's
+ * `cluster.mode`, docs/local-stack.md) → workload → monitoring (scrapes the workload, carries every part's
  * alerts) → backups → migration (routes to the workload's Service) → verification.
  */
 import * as fs from "fs";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the staging verification checklist (README.md#staging-verification) against a live cluster and
+# Runs the staging verification checklist (docs/verification.md) against a live cluster and
 # prints a pass/fail table. Exit 0: every row passed or was skipped; 1: a row failed; 2: usage.
 #
 #   scripts/verify-staging.sh <stack> [--env-file FILE]

@@ -105,9 +105,13 @@ describe("kube-prometheus-stack for AKS", () => {
         assert.deepEqual(v.prometheusOperator.resources.requests, { cpu: "250m", memory: "128Mi" });
     });
 
-    it("chartImageRegistry and the mirror list: every image is listed in README.md and the stack files with its az acr import", () => {
+    it("chartImageRegistry and the mirror list: docs/monitoring.md \"Chart images\" lists exactly CHART_IMAGES, the stack files each with its az acr import", () => {
         assert.equal(chartImageRegistry("itopsproductionacr.azurecr.io"), "itopsproductionacr.azurecr.io/mirror");
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "monitoring.md"), "utf8");
+        const start = doc.indexOf("\n### Chart images\n");
+        assert.ok(start >= 0, "docs/monitoring.md has a section ### Chart images");
+        const end = doc.indexOf("\n#", start + 1);
+        const section = doc.slice(start, end < 0 ? undefined : end);
         for (const stack of ["staging", "production"]) {
             const file = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
             const acr = REGISTRY[stack].split(".")[0];
@@ -116,7 +120,9 @@ describe("kube-prometheus-stack for AKS", () => {
                 assert.ok(file.includes(cmd), `Pulumi.${stack}.yaml lists: ${cmd}`);
             }
         }
-        for (const img of CHART_IMAGES) assert.ok(readme.includes(`${img.source}/${img.repository}`), `README.md lists ${img.source}/${img.repository}`);
+        // Every `host.tld/path` code span of the section is an image to mirror; the list must equal CHART_IMAGES.
+        const listed = [...section.matchAll(/`([a-z0-9-]+(?:\.[a-z0-9-]+)+\/[a-z0-9._/-]+)`/g)].map((m) => m[1]).sort();
+        assert.deepEqual(listed, CHART_IMAGES.map((img) => `${img.source}/${img.repository}`).sort(), "docs/monitoring.md \"Chart images\" lists exactly CHART_IMAGES");
     });
 
     it("chartImageProblems rejects values that would pull from elsewhere", () => {

@@ -28,7 +28,7 @@ export function storageAccountName(prefix: string, suffix: string): string {
 /**
  * The account's version-level immutability (WORM): every blob version is immutable for
  * `retentionDays` after it was written. Azure only creates the policy `Unlocked`; `Locked` is a
- * later, irreversible transition (the period may then only grow) — see README.md#mongodb-backups-and-restore-drills.
+ * later, irreversible transition (the period may then only grow) — see docs/backup.md#how-to-use.
  */
 export function immutabilityPolicy(retentionDays: number, locked: boolean) {
     return {
@@ -130,7 +130,7 @@ export function storageEncryption(requireInfrastructureEncryption: boolean) {
  * replace-on-change: turning it on for an account that exists without it makes `pulumi preview`
  * stop on the protected account (a replace is never planned silently, and never half-applied).
  * Such an account keeps `requireInfrastructureEncryption: false` in its stack file until the
- * backups move to a new account (README.md#network-isolation-and-private-endpoints).
+ * backups move to a new account (docs/network.md#settings-fixed-at-creation-infrastructure-encryption-and-zone-redundancy).
  */
 export class BackupStorage extends pulumi.ComponentResource {
     public readonly accountName: pulumi.Output<string>;

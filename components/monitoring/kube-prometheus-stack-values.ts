@@ -23,7 +23,7 @@
  * - Every image comes from the stack's registry: `global.imageRegistry` (`<registry>/mirror`) is
  *   the registry of every image of the chart and of its subcharts (Grafana, kube-state-metrics,
  *   node-exporter); the repositories and tags stay the chart's. {@link CHART_IMAGES} is the
- *   mirror list (README.md "Chart images").
+ *   mirror list (docs/monitoring.md#chart-images).
  * - Resource requests on every container ({@link ComponentResources}), Grafana's init-chown
  *   container off (`initChownData.enabled: false`: the volume's group comes from `fsGroup`).
  * - Grafana: namespaced RBAC (`rbac.namespaced`: a Role in its namespace, no ClusterRole), the
@@ -77,7 +77,7 @@ export const DEFAULT_COMPONENT_RESOURCES: ComponentResources = {
  * The images of the chart (kube-prometheus-stack and its subcharts) that run with the project's
  * values: where each is mirrored from, and its repository (kept under `<registry>/mirror/`).
  * The tag is the pinned chart's default (`helm show values` of KUBE_PROMETHEUS_STACK_VERSION);
- * README.md "Chart images" lists the `az acr import` commands.
+ * docs/monitoring.md#chart-images lists the `az acr import` commands.
  */
 export const CHART_IMAGES = [
     { component: "prometheus-operator", source: "quay.io", repository: "prometheus-operator/prometheus-operator" },

@@ -26,7 +26,7 @@ export interface OperatorMonitoringArgs extends AlertmanagerFilesArgs {
  * zone ConfigMap, for a cluster that already runs the Prometheus Operator, Prometheus, Alertmanager and
  * Grafana (e.g. an existing kube-prometheus-stack). No CRD, chart or Grafana is deployed; the
  * composition adds the ServiceMonitor, PrometheusRule and dashboard ConfigMaps as in mode `helm`.
- * The existing Alertmanager takes them with `configSecret`, `secrets` and a zoneinfo volume (README).
+ * The existing Alertmanager takes them with `configSecret`, `secrets` and a zoneinfo volume (docs/monitoring.md#into-an-existing-prometheus-operator-monitoringmode-existing-operator).
  */
 export class OperatorMonitoring extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;

@@ -59,7 +59,7 @@ export function registryProtection(p: { publicNetworkAccess: boolean; zoneRedund
  * An Azure Container Registry (admin user off, anonymous pull off, see {@link registryProtection}),
  * created or referenced. `zoneRedundancy` can only be chosen when a registry is created: it is
  * marked replace-on-change, so switching it on a protected registry stops at preview instead of
- * failing half-way through an update (README.md#network-isolation-and-private-endpoints).
+ * failing half-way through an update (docs/network.md#settings-fixed-at-creation-infrastructure-encryption-and-zone-redundancy).
  */
 export class ContainerRegistry extends pulumi.ComponentResource {
     public readonly registryId: pulumi.Output<string>;

@@ -74,7 +74,7 @@ export class PodSecurityPolicy extends pulumi.ComponentResource {
                 description: `Pod Security Standards (${level}) on the cluster, ${effect === "deny" ? "enforced: violating pods are rejected" : "audited: violations are reported"}. Managed by Pulumi (it-ops-infra).`,
                 enforcementMode: "Default",
                 parameters: podSecurityParameters(effect, args.excludedNamespaces ?? []),
-                nonComplianceMessages: [{ message: `Pods must meet the Kubernetes ${level} Pod Security Standard (see README.md#azure-policy).` }],
+                nonComplianceMessages: [{ message: `Pods must meet the Kubernetes ${level} Pod Security Standard (see docs/network.md#azure-policy).` }],
             },
             { parent: this },
         );

@@ -3,7 +3,7 @@
  * the Internet, and whether the registry and the backup storage keep a public endpoint.
  * Parsed by {@link parseNetwork}; read only through `infra/config.ts`.
  *
- * The layout (README.md#network-isolation-and-private-endpoints, docs/network.md):
+ * The layout (docs/network.md):
  *
  *     VNet (network.addressSpace, or network.existingVnetId)
  *     ├─ subnets.nodes            AKS nodes (Azure CNI overlay: pods use cluster.podCidr)
