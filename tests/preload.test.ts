@@ -56,6 +56,37 @@ const pulumi = require("@pulumi/pulumi");
         assert.deepEqual(JSON.parse(node(["-e", stock])), { typescript: true, arborist: true });
     });
 
+    it("import @pulumi/pulumi loads neither the Automation API, the provider server, gRPC nor OpenTelemetry; each still works on first use", () => {
+        const probe = `
+const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(require("path").sep).join("/")));
+const report = () => ({
+    automation: loaded(/\\/@pulumi\\/pulumi\\/automation\\//),
+    provider: loaded(/\\/@pulumi\\/pulumi\\/provider\\//),
+    grpc: loaded(/\\/node_modules\\/@grpc\\/grpc-js\\//),
+    opentelemetry: loaded(/\\/node_modules\\/@opentelemetry\\/api\\//),
+});
+const pulumi = require("@pulumi/pulumi");
+const atImport = report();
+// A real engine connection: the monitor's gRPC client (settings.js' gRPC and resource_grpc_pb).
+pulumi.runtime.resetOptions("p", "s", -1, "", "127.0.0.1:1", false, "");
+const monitor = pulumi.runtime.getMonitor();
+const client = typeof monitor.registerResource === "function" && typeof monitor.close === "function";
+monitor.close();
+const afterMonitor = report();
+const api = { localWorkspace: typeof pulumi.automation.LocalWorkspace, providerMain: typeof pulumi.provider.main, unavailable: require("@grpc/grpc-js").status.UNAVAILABLE };
+process.stdout.write(JSON.stringify({ atImport, client, afterMonitor, api, after: report() }));
+`;
+        const r = JSON.parse(node(["--require", PRELOAD, "-e", probe]));
+        assert.deepEqual(r.atImport, { automation: false, provider: false, grpc: false, opentelemetry: false });
+        assert.equal(r.client, true, "getMonitor() returns a gRPC ResourceMonitorClient");
+        assert.equal(r.afterMonitor.grpc, true, "the monitor client loads gRPC");
+        assert.deepEqual(r.api, { localWorkspace: "function", providerMain: "function", unavailable: 14 });
+        assert.deepEqual(r.after, { automation: true, provider: true, grpc: true, opentelemetry: false });
+        // Without the preload the SDK loads them all at import: what the preload saves.
+        const stock = probe.replace(/const atImport = report\(\);[\s\S]*$/, "process.stdout.write(JSON.stringify(report()));");
+        assert.deepEqual(JSON.parse(node(["-e", stock])), { automation: true, provider: true, grpc: true, opentelemetry: true });
+    });
+
     it("turns the compile cache on (outside the work tree) and source maps off, unless ITOPS_SOURCE_MAPS=1", () => {
         const probe = "process.stdout.write(JSON.stringify({ cache: require('node:module').getCompileCacheDir?.(), maps: process.sourceMapsEnabled }))";
         const cache = fs.mkdtempSync(path.join(os.tmpdir(), "itops-cc-"));

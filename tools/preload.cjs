@@ -13,7 +13,10 @@
  *    closure serializer `runtime/closure/*`, used only by `pulumi.runtime.serializeFunction`) and
  *    @npmcli/arborist (about 435 modules, required by `runtime/closure/codePaths`, used only by
  *    `computeCodePaths`). They get a proxy that requires the real module at its first property
- *    access; a program that does serialize a function behaves exactly as before.
+ *    access; a program that does serialize a function behaves exactly as before. The same for the
+ *    parts of the SDK that only a real deployment uses: the Automation API (`pulumi.automation`),
+ *    the provider server (`pulumi.provider`), gRPC with the engine's and callbacks' clients, and
+ *    OpenTelemetry (about 200 modules: under the mock runtime a render never connects to an engine).
  * 4. Node's compile cache (V8 code cache), outside the work tree: $NODE_COMPILE_CACHE, else
  *    ${ITOPS_CACHE:-~/.cache/it-ops-infra}/node-compile-cache.
  * 5. Source maps are off (Node would otherwise read the .js.map file of every dependency and
@@ -42,11 +45,31 @@ if (typeof Module.enableCompileCache === "function" && !process.env.NODE_DISABLE
 }
 
 // --- 3. lazy dependencies of @pulumi/pulumi
-const CLOSURE_DIR = path.join("node_modules", "@pulumi", "pulumi", "runtime", "closure") + path.sep;
-/** [request, parent file must contain] → loaded on first use. */
+const SDK_DIR = path.join("node_modules", "@pulumi", "pulumi") + path.sep;
+const RUNTIME_DIR = SDK_DIR + "runtime" + path.sep;
+const CLOSURE_DIR = RUNTIME_DIR + "closure" + path.sep;
+/**
+ * [request, the requiring file's path must contain] → loaded on first use. Each is required at
+ * the top of an SDK module but used only inside functions that an offline render (the mock
+ * monitor: no engine, no gRPC connection) and the tests never call.
+ */
 const LAZY = [
+    // the closure serializer (pulumi.runtime.serializeFunction, computeCodePaths)
     ["../../typescript-shim", CLOSURE_DIR],
     ["@npmcli/arborist", CLOSURE_DIR + "codePaths.js"],
+    // the Automation API (pulumi.automation: drives the CLI; execa, js-yaml, tail-file, ...)
+    ["./automation", SDK_DIR + "index.js"],
+    // the provider server (pulumi.provider: a provider written in TypeScript)
+    ["./provider", SDK_DIR + "index.js"],
+    // gRPC: the connection to the engine's monitor and the callback server (the mock monitor
+    // is a plain object), and the status codes read when such a call fails
+    ["@grpc/grpc-js", SDK_DIR + "errors.js"],
+    ["@grpc/grpc-js", RUNTIME_DIR],
+    ["../proto/engine_grpc_pb", RUNTIME_DIR + "settings.js"],
+    ["../proto/resource_grpc_pb", RUNTIME_DIR + "settings.js"],
+    ["../proto/callback_grpc_pb", RUNTIME_DIR + "callbacks.js"],
+    // OpenTelemetry: trace context on the gRPC calls to the engine
+    ["@opentelemetry/api", RUNTIME_DIR + "settings.js"],
 ];
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
