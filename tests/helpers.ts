@@ -15,6 +15,7 @@ import type { Recording, Rendering, RenderedResource } from "../tools/render/ren
 /* eslint-disable @typescript-eslint/no-require-imports */
 const program = () => require("../tools/render/render") as typeof import("../tools/render/render");
 const store = () => require("./render-store") as typeof import("./render-store");
+const worker = () => require("./render-worker") as typeof import("./render-worker");
 const synthCommand = () => require("../tools/render/synth") as typeof import("../tools/render/synth");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -27,12 +28,13 @@ export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 const renders = new Map<string, Promise<Rendering>>();
 
 /**
- * Renders a stack (with `--set` style overrides) in this process; cached per arguments, and
- * shared with the other test processes of the same run (./render-store).
+ * Renders a stack (with `--set` style overrides) in a worker thread of this process (./render-worker:
+ * without node:test's async hook); cached per arguments, and shared with the other test processes of
+ * the same run (./render-store).
  */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => program().renderStack({ stack, sets, configFile })));
+    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => worker().renderJsonInWorker({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 
