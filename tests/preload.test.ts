@@ -56,7 +56,7 @@ const pulumi = require("@pulumi/pulumi");
         assert.deepEqual(JSON.parse(node(["-e", stock])), { typescript: true, arborist: true });
     });
 
-    it("import @pulumi/pulumi loads neither the Automation API, the provider server, gRPC nor OpenTelemetry; each still works on first use", () => {
+    it("import @pulumi/pulumi loads neither the Automation API, the provider server, gRPC, OpenTelemetry nor normalize-package-data, nor Helm's Chart glob; each still works on first use", () => {
         const probe = `
 const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(require("path").sep).join("/")));
 const report = () => ({
@@ -64,8 +64,11 @@ const report = () => ({
     provider: loaded(/\\/@pulumi\\/pulumi\\/provider\\//),
     grpc: loaded(/\\/node_modules\\/@grpc\\/grpc-js\\//),
     opentelemetry: loaded(/\\/node_modules\\/@opentelemetry\\/api\\//),
+    normalizePackageData: loaded(/\\/node_modules\\/normalize-package-data\\//),
+    glob: loaded(/\\/node_modules\\/glob\\//),
 });
 const pulumi = require("@pulumi/pulumi");
+void require("@pulumi/kubernetes").helm.v3.Chart;
 const atImport = report();
 // A real engine connection: the monitor's gRPC client (settings.js' gRPC and resource_grpc_pb).
 pulumi.runtime.resetOptions("p", "s", -1, "", "127.0.0.1:1", false, "");
@@ -76,15 +79,17 @@ const afterMonitor = report();
 const api = { localWorkspace: typeof pulumi.automation.LocalWorkspace, providerMain: typeof pulumi.provider.main, unavailable: require("@grpc/grpc-js").status.UNAVAILABLE };
 process.stdout.write(JSON.stringify({ atImport, client, afterMonitor, api, after: report() }));
 `;
+        const none = { automation: false, provider: false, grpc: false, opentelemetry: false, normalizePackageData: false, glob: false };
         const r = JSON.parse(node(["--require", PRELOAD, "-e", probe]));
-        assert.deepEqual(r.atImport, { automation: false, provider: false, grpc: false, opentelemetry: false });
+        assert.deepEqual(r.atImport, none);
         assert.equal(r.client, true, "getMonitor() returns a gRPC ResourceMonitorClient");
         assert.equal(r.afterMonitor.grpc, true, "the monitor client loads gRPC");
         assert.deepEqual(r.api, { localWorkspace: "function", providerMain: "function", unavailable: 14 });
-        assert.deepEqual(r.after, { automation: true, provider: true, grpc: true, opentelemetry: false });
-        // Without the preload the SDK loads them all at import: what the preload saves.
+        assert.deepEqual(r.after, { ...none, automation: true, provider: true, grpc: true });
+        // (normalize-package-data on first use: computeCodePaths in the test above.)
+        // Without the preload they are all loaded at import: what the preload saves.
         const stock = probe.replace(/const atImport = report\(\);[\s\S]*$/, "process.stdout.write(JSON.stringify(report()));");
-        assert.deepEqual(JSON.parse(node(["-e", stock])), { automation: true, provider: true, grpc: true, opentelemetry: true });
+        assert.deepEqual(JSON.parse(node(["-e", stock])), { automation: true, provider: true, grpc: true, opentelemetry: true, normalizePackageData: true, glob: true });
     });
 
     it("turns the compile cache on (outside the work tree) and source maps off, unless ITOPS_SOURCE_MAPS=1", () => {

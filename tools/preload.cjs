@@ -8,6 +8,8 @@
  * 1. TypeScript runs through tsx's CommonJS hooks (the project is CommonJS): no ESM loader thread.
  * 2. `.js` files under node_modules are loaded by Node itself. tsx would scan every one of them
  *    for ESM syntax (about 600 files for a render); Node 22 loads ESM `.js` through require(esm).
+ *    Likewise what a file under node_modules requires is resolved by Node itself, not through
+ *    tsx's resolver (TypeScript extensions and tsconfig paths are for the project's own files).
  * 3. Two dependencies of @pulumi/pulumi that the offline render and the tests never use load on
  *    first use instead of at `import "@pulumi/pulumi"`: TypeScript (9 MB, required by the
  *    closure serializer `runtime/closure/*`, used only by `pulumi.runtime.serializeFunction`) and
@@ -49,14 +51,16 @@ const SDK_DIR = path.join("node_modules", "@pulumi", "pulumi") + path.sep;
 const RUNTIME_DIR = SDK_DIR + "runtime" + path.sep;
 const CLOSURE_DIR = RUNTIME_DIR + "closure" + path.sep;
 /**
- * [request, the requiring file's path must contain] → loaded on first use. Each is required at
- * the top of an SDK module but used only inside functions that an offline render (the mock
+ * [request, the requiring file's path must contain, "function" for a module that is a function
+ * (imported with TypeScript's __importDefault)] → loaded on first use. Each is required at the top
+ * of a dependency's module but used only inside functions that an offline render (the mock
  * monitor: no engine, no gRPC connection) and the tests never call.
  */
 const LAZY = [
     // the closure serializer (pulumi.runtime.serializeFunction, computeCodePaths)
     ["../../typescript-shim", CLOSURE_DIR],
     ["@npmcli/arborist", CLOSURE_DIR + "codePaths.js"],
+    ["normalize-package-data", CLOSURE_DIR + "codePaths.js", "function"],
     // the Automation API (pulumi.automation: drives the CLI; execa, js-yaml, tail-file, ...)
     ["./automation", SDK_DIR + "index.js"],
     // the provider server (pulumi.provider: a provider written in TypeScript)
@@ -70,12 +74,15 @@ const LAZY = [
     ["../proto/callback_grpc_pb", RUNTIME_DIR + "callbacks.js"],
     // OpenTelemetry: trace context on the gRPC calls to the engine
     ["@opentelemetry/api", RUNTIME_DIR + "settings.js"],
+    // glob (with minimatch, path-scurry, lru-cache, minipass): the file patterns of
+    // @pulumi/kubernetes' yaml.ConfigGroup, loaded with Helm's v3 Chart
+    ["glob", path.join("node_modules", "@pulumi", "kubernetes", "yaml", "yaml.js")],
 ];
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
     const from = (parent && parent.filename) || "";
-    for (const [req, where] of LAZY) {
-        if (request === req && from.includes(where)) return lazyModule(request, parent, isMain);
+    for (const [req, where, kind] of LAZY) {
+        if (request === req && from.includes(where)) return (kind === "function" ? lazyFunction : lazyModule)(request, parent, isMain);
     }
     return load.apply(this, arguments);
 };
@@ -97,14 +104,36 @@ function lazyModule(request, parent, isMain) {
     });
 }
 
-// --- 1. + 2. TypeScript through tsx; node_modules' .js through Node itself
+/**
+ * The same for a module that is a function, imported with TypeScript's __importDefault: without
+ * `__esModule` it is wrapped as `{ default: <this> }`, and a call requires the real function.
+ */
+function lazyFunction(request, parent, isMain) {
+    let real;
+    const target = () => (real === undefined ? (real = load.call(Module, request, parent, isMain)) : real);
+    return new Proxy(function () {}, {
+        apply: (_, self, args) => Reflect.apply(target(), self, args),
+        get: (_, key) => (key === "__esModule" ? undefined : Reflect.get(target(), key)),
+    });
+}
+
+// --- 1. + 2. TypeScript through tsx; node_modules' .js, and what node_modules require, through Node itself
 const nativeJs = Module._extensions[".js"];
+const nativeResolve = Module._resolveFilename;
 require("tsx/cjs");
 const tsxJs = Module._extensions[".js"];
+const tsxResolve = Module._resolveFilename;
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 if (tsxJs !== nativeJs) {
     Module._extensions[".js"] = function (module, filename) {
         return (filename.includes(NODE_MODULES) ? nativeJs : tsxJs).call(this, module, filename);
+    };
+}
+if (tsxResolve !== nativeResolve) {
+    // A dependency requires JavaScript by Node's rules (no TypeScript extensions, no tsconfig paths).
+    Module._resolveFilename = function (request, parent) {
+        const from = parent && parent.filename;
+        return (from && from.includes(NODE_MODULES) ? nativeResolve : tsxResolve).apply(this, arguments);
     };
 }
 
