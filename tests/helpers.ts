@@ -28,13 +28,13 @@ export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 const renders = new Map<string, Promise<Rendering>>();
 
 /**
- * Renders a stack (with `--set` style overrides) in a worker thread of this process (./render-worker:
- * without node:test's async hook); cached per arguments, and shared with the other test processes of
- * the same run (./render-store).
+ * Renders a stack (with `--set` style overrides) in a worker thread (./render-worker: without
+ * node:test's async hook; under `node --test`, the run's one worker in the runner's process); cached
+ * per arguments, and shared with the other test processes of the same run (./render-store).
  */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => worker().renderJsonInWorker({ stack, sets, configFile })));
+    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => worker().renderJson({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 

@@ -25,7 +25,8 @@
  *    decode tsx's inline maps). To debug with TypeScript line numbers: ITOPS_SOURCE_MAPS=1, or
  *    node --enable-source-maps.
  * 6. Under `node --test`: a temporary store (ITOPS_RENDER_STORE) in which the run's test
- *    processes share renders of the same stack (tests/render-store.ts); removed at the end.
+ *    processes share renders of the same stack (tests/render-store.ts), removed at the end, and the
+ *    server whose one worker thread makes those renders (tests/render-worker.ts).
  *
  * It uses Node's preload (--require), the CommonJS loader hooks tsx itself is built on
  * (Module._load, require.extensions) and module.enableCompileCache; nothing under node_modules
@@ -139,11 +140,13 @@ if (tsxResolve !== nativeResolve) {
 
 // --- 6. `node --test`: a store for the renders its test processes share (tests/render-store.ts),
 // for this run only.
-if (process.execArgv.includes("--test") && !process.env.ITOPS_RENDER_STORE) {
+if (process.execArgv.includes("--test") && !process.env.ITOPS_RENDER_STORE && require("node:worker_threads").isMainThread) {
     const fs = require("node:fs");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itops-renders-"));
     process.env.ITOPS_RENDER_STORE = dir;
     process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    // The run's render server: one worker thread renders for every test file (tests/render-worker.ts).
+    require(path.join(__dirname, "..", "tests", "render-worker.ts")).serveRenders(dir);
 }
 
 // --- 5. source maps (tsx turns them on)
