@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -94,8 +95,25 @@ export async function synthInProcess(args: string[]): Promise<CliResult> {
     return { code, stdout, stderr, out };
 }
 
-/** Asynchronous variant, so several CLI runs can go in parallel. */
-export function synthCliAsync(args: string[]): Promise<CliResult> {
+/**
+ * Asynchronous variant, so several CLI runs can go in parallel. Under `node --test`, the run's test
+ * processes share the result of the same command (same arguments, no --config file) through the
+ * run's render store, as they share renders (./render-store): its exit code, output and --out
+ * directory, which the tests only read.
+ */
+export async function synthCliAsync(args: string[]): Promise<CliResult> {
+    const store = process.env.ITOPS_RENDER_STORE;
+    if (!store || !fs.existsSync(store) || args.includes("--config")) return runSynthCli(args);
+    const file = path.join(store, `cli-${crypto.createHash("sha256").update(JSON.stringify(args)).digest("hex")}.json`);
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as CliResult;
+    const r = await runSynthCli(args);
+    // Written whole, then renamed: a concurrent reader sees all of it or nothing.
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(r));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    return r;
+}
+
+function runSynthCli(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {
