@@ -158,6 +158,9 @@ export function serveRenders(storeDir: string): void {
             void answer(opts).then((a) => conn.end(`${JSON.stringify(a)}\n`));
         });
     });
+    // Should the socket not be possible (e.g. a path too long for one), there is no server: each
+    // test process then renders in a worker of its own.
+    server.on("error", () => server.close());
     server.listen(serverSocket(storeDir));
     server.unref();
 }
