@@ -25,6 +25,25 @@ interface Case {
     readonly status: number;
 }
 
+/** Goals beyond the issue's targets: the suite with headroom, a render clearly below the floor. */
+const NPM_TEST_GOAL = 45;
+const RENDER_GOAL = 0.45;
+
+/** How the floor is defined (printed, and written to bench/results.md). */
+const FLOOR_DEFINITION = [
+    "The floor (issue 12: \"a render of one stack at or below the 2-resource floor measured in the same",
+    "run\") is bench/floor.ts: a Pulumi program of two resources (random.RandomString, the second",
+    "depending on the first) under the same mock runtime as the render (the SDK's",
+    "`pulumi.runtime.setMocks`), run to completion with its outputs resolved. The same program is",
+    "timed two ways in the same run: `floor-stock`, started the way a Pulumi TypeScript program starts",
+    "without this project's tooling (`node --import tsx`: the whole SDK loaded); and `floor`, started",
+    "like the render (`tools/preload.cjs`). The target compares the render, started as",
+    "`npm run synth` starts it, with `floor-stock`: what the smallest Pulumi program costs when",
+    "started the stock way. `floor` (two resources with the project's start) is shown for",
+    "reference: it is what the preload leaves of the SDK's own start, not a bound for a program that",
+    "registers about 120 resources.",
+];
+
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "itops-bench-"));
 const synth = (stack: string, ...args: string[]): string[] => [node, ...PRELOAD, path.join(ROOT, "tools", "render", "synth.ts"), "--stack", stack, "--quiet", ...args];
 
@@ -132,13 +151,22 @@ function main(): void {
     const check = (ok: boolean | undefined, text: string) => targets.push(`- ${ok === undefined ? "not measured" : ok ? "met" : "NOT met"}: ${text}`);
     const t = med("npm-test");
     check(t === undefined ? undefined : t < 60, `\`npm test\` (typecheck included) under 60 s: median ${t === undefined ? "-" : fmt(t)} s`);
+    check(t === undefined ? undefined : t <= NPM_TEST_GOAL, `\`npm test\` at most ${NPM_TEST_GOAL} s (headroom for a fresh clone's cold caches and for added tests): median ${t === undefined ? "-" : fmt(t)} s`);
     const floor = med("floor");
     const stock = med("floor-stock");
     for (const stack of ["staging", "production", "local"]) {
         const r = med(`render-${stack}`);
-        const vs = (f: number | undefined, label: string) => (r === undefined || f === undefined ? undefined : r <= f ? `${label} ${fmt(f)} s: at or below` : `${label} ${fmt(f)} s: above`);
-        check(r === undefined || stock === undefined ? undefined : r <= stock, `render of ${stack} at or below the 2-resource floor: median ${r === undefined ? "-" : fmt(r)} s; ${[vs(stock, "floor started the stock way"), vs(floor, "floor with the project's preload")].filter(Boolean).join("; ")}`);
+        const share = r === undefined || stock === undefined ? "" : ` (${Math.round((100 * r) / stock)} % of it)`;
+        check(
+            r === undefined || stock === undefined ? undefined : r <= stock,
+            `render of ${stack} at or below the 2-resource floor (the floor started the stock way): median ${r === undefined ? "-" : fmt(r)} s, floor ${stock === undefined ? "-" : fmt(stock)} s${share}`,
+        );
     }
+    for (const stack of ["staging", "production"]) {
+        const r = med(`render-${stack}`);
+        check(r === undefined ? undefined : r <= RENDER_GOAL, `render of ${stack} at most ${RENDER_GOAL} s, well below that floor: median ${r === undefined ? "-" : fmt(r)} s`);
+    }
+    if (floor !== undefined) targets.push(`- for reference: the same floor started with the project's preload: median ${fmt(floor)} s (2 resources; a render registers about 120)`);
     const e = med("exit-2");
     check(e === undefined ? undefined : e < 0.5, `exit-2 path under 0.5 s: median ${e === undefined ? "-" : fmt(e)} s`);
 
@@ -159,13 +187,11 @@ function main(): void {
         "",
         ...targets,
         "",
-        "The floor is the same two-resource program measured twice: started the way a Pulumi TypeScript",
-        "program is started without this project's preload (`node --import tsx`, the whole SDK loaded),",
-        "and started like the render (`tools/preload.cjs`).",
+        ...FLOOR_DEFINITION,
         "",
     ].join("\n");
     fs.writeFileSync(path.join(ROOT, "bench", "results.md"), text);
-    process.stdout.write(`${lines.join("\n")}\n\n${targets.join("\n")}\n\nwrote bench/results.md\n`);
+    process.stdout.write(`${lines.join("\n")}\n\n${targets.join("\n")}\n\n${FLOOR_DEFINITION.join("\n")}\n\nwrote bench/results.md\n`);
 }
 
 main();

@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +16,7 @@ import type { Recording, Rendering, RenderedResource } from "../tools/render/ren
 /* eslint-disable @typescript-eslint/no-require-imports */
 const program = () => require("../tools/render/render") as typeof import("../tools/render/render");
 const store = () => require("./render-store") as typeof import("./render-store");
+const worker = () => require("./render-worker") as typeof import("./render-worker");
 const synthCommand = () => require("../tools/render/synth") as typeof import("../tools/render/synth");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -27,12 +29,13 @@ export const NODE_ARGS: readonly string[] = nodeArgs(PROJECT_DIR);
 const renders = new Map<string, Promise<Rendering>>();
 
 /**
- * Renders a stack (with `--set` style overrides) in this process; cached per arguments, and
- * shared with the other test processes of the same run (./render-store).
+ * Renders a stack (with `--set` style overrides) in a worker thread (./render-worker: without
+ * node:test's async hook; under `node --test`, the run's one worker in the runner's process); cached
+ * per arguments, and shared with the other test processes of the same run (./render-store).
  */
 export function render(stack: string, sets: string[] = [], configFile?: string): Promise<Rendering> {
     const key = JSON.stringify([stack, sets, configFile]);
-    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => program().renderStack({ stack, sets, configFile })));
+    if (!renders.has(key)) renders.set(key, store().storedRender(stack, sets, configFile, () => worker().renderJson({ stack, sets, configFile })));
     return renders.get(key)!;
 }
 
@@ -92,8 +95,25 @@ export async function synthInProcess(args: string[]): Promise<CliResult> {
     return { code, stdout, stderr, out };
 }
 
-/** Asynchronous variant, so several CLI runs can go in parallel. */
-export function synthCliAsync(args: string[]): Promise<CliResult> {
+/**
+ * Asynchronous variant, so several CLI runs can go in parallel. Under `node --test`, the run's test
+ * processes share the result of the same command (same arguments, no --config file) through the
+ * run's render store, as they share renders (./render-store): its exit code, output and --out
+ * directory, which the tests only read.
+ */
+export async function synthCliAsync(args: string[]): Promise<CliResult> {
+    const store = process.env.ITOPS_RENDER_STORE;
+    if (!store || !fs.existsSync(store) || args.includes("--config")) return runSynthCli(args);
+    const file = path.join(store, `cli-${crypto.createHash("sha256").update(JSON.stringify(args)).digest("hex")}.json`);
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as CliResult;
+    const r = await runSynthCli(args);
+    // Written whole, then renamed: a concurrent reader sees all of it or nothing.
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(r));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    return r;
+}
+
+function runSynthCli(args: string[]): Promise<CliResult> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "itops-synth-"));
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {

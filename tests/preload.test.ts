@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { NODE_ARGS, PROJECT_DIR } from "./helpers";
+import { NODE_ARGS, PROJECT_DIR, synthCliAsync } from "./helpers";
 
 const PRELOAD = path.join(PROJECT_DIR, "tools", "preload.cjs");
 
@@ -25,6 +25,28 @@ const LOADED = `
 const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(require("path").sep).join("/")));
 const report = () => ({ typescript: loaded(/\\/node_modules\\/typescript\\//), arborist: loaded(/\\/node_modules\\/@npmcli\\/arborist\\//) });
 `;
+
+/** Which of the modules the preload defers a stock start (no preload) loads with the SDK (and Helm's Chart): one process for the tests below. */
+const STOCK_PROBE = `
+const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(require("path").sep).join("/")));
+require("@pulumi/pulumi");
+void require("@pulumi/kubernetes").helm.v3.Chart;
+process.stdout.write(JSON.stringify({
+    typescript: loaded(/\\/node_modules\\/typescript\\//),
+    arborist: loaded(/\\/node_modules\\/@npmcli\\/arborist\\//),
+    automation: loaded(/\\/@pulumi\\/pulumi\\/automation\\//),
+    provider: loaded(/\\/@pulumi\\/pulumi\\/provider\\//),
+    grpc: loaded(/\\/node_modules\\/@grpc\\/grpc-js\\//),
+    opentelemetry: loaded(/\\/node_modules\\/@opentelemetry\\/api\\//),
+    normalizePackageData: loaded(/\\/node_modules\\/normalize-package-data\\//),
+    glob: loaded(/\\/node_modules\\/glob\\//),
+}));
+`;
+let stockReport: Record<string, boolean> | undefined;
+const stock = (...keys: string[]): Record<string, boolean> => {
+    stockReport ??= JSON.parse(node(["-e", STOCK_PROBE])) as Record<string, boolean>;
+    return Object.fromEntries(keys.map((k) => [k, stockReport![k]]));
+};
 
 describe("tools/preload.cjs", () => {
     it("is what the project's commands start with", () => {
@@ -52,8 +74,42 @@ const pulumi = require("@pulumi/pulumi");
         assert.equal(r.yaml, true, "computeCodePaths found the yaml package");
         assert.deepEqual(r.after, { typescript: true, arborist: true });
         // Without the preload the SDK loads both at import: what the preload saves.
-        const stock = `${LOADED} require("@pulumi/pulumi"); process.stdout.write(JSON.stringify(report()));`;
-        assert.deepEqual(JSON.parse(node(["-e", stock])), { typescript: true, arborist: true });
+        assert.deepEqual(stock("typescript", "arborist"), { typescript: true, arborist: true });
+    });
+
+    it("import @pulumi/pulumi loads neither the Automation API, the provider server, gRPC, OpenTelemetry nor normalize-package-data, nor Helm's Chart glob; each still works on first use", () => {
+        const probe = `
+const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f.split(require("path").sep).join("/")));
+const report = () => ({
+    automation: loaded(/\\/@pulumi\\/pulumi\\/automation\\//),
+    provider: loaded(/\\/@pulumi\\/pulumi\\/provider\\//),
+    grpc: loaded(/\\/node_modules\\/@grpc\\/grpc-js\\//),
+    opentelemetry: loaded(/\\/node_modules\\/@opentelemetry\\/api\\//),
+    normalizePackageData: loaded(/\\/node_modules\\/normalize-package-data\\//),
+    glob: loaded(/\\/node_modules\\/glob\\//),
+});
+const pulumi = require("@pulumi/pulumi");
+void require("@pulumi/kubernetes").helm.v3.Chart;
+const atImport = report();
+// A real engine connection: the monitor's gRPC client (settings.js' gRPC and resource_grpc_pb).
+pulumi.runtime.resetOptions("p", "s", -1, "", "127.0.0.1:1", false, "");
+const monitor = pulumi.runtime.getMonitor();
+const client = typeof monitor.registerResource === "function" && typeof monitor.close === "function";
+monitor.close();
+const afterMonitor = report();
+const api = { localWorkspace: typeof pulumi.automation.LocalWorkspace, providerMain: typeof pulumi.provider.main, unavailable: require("@grpc/grpc-js").status.UNAVAILABLE };
+process.stdout.write(JSON.stringify({ atImport, client, afterMonitor, api, after: report() }));
+`;
+        const none = { automation: false, provider: false, grpc: false, opentelemetry: false, normalizePackageData: false, glob: false };
+        const r = JSON.parse(node(["--require", PRELOAD, "-e", probe]));
+        assert.deepEqual(r.atImport, none);
+        assert.equal(r.client, true, "getMonitor() returns a gRPC ResourceMonitorClient");
+        assert.equal(r.afterMonitor.grpc, true, "the monitor client loads gRPC");
+        assert.deepEqual(r.api, { localWorkspace: "function", providerMain: "function", unavailable: 14 });
+        assert.deepEqual(r.after, { ...none, automation: true, provider: true, grpc: true });
+        // (normalize-package-data on first use: computeCodePaths in the test above.)
+        // Without the preload they are all loaded at import: what the preload saves.
+        assert.deepEqual(stock(...Object.keys(none)), { automation: true, provider: true, grpc: true, opentelemetry: true, normalizePackageData: true, glob: true });
     });
 
     it("turns the compile cache on (outside the work tree) and source maps off, unless ITOPS_SOURCE_MAPS=1", () => {
@@ -66,7 +122,7 @@ const pulumi = require("@pulumi/pulumi");
         assert.equal(on.maps, true);
     });
 
-    it("renders byte for byte what a stock start renders (local stack)", () => {
+    it("renders byte for byte what a stock start renders (local stack)", async () => {
         const files = (dir: string): Record<string, string> => {
             const out: Record<string, string> = {};
             for (const d of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -79,7 +135,11 @@ const pulumi = require("@pulumi/pulumi");
             node([...start, path.join(PROJECT_DIR, "tools", "render", "synth.ts"), "--stack", "local", "--quiet", "--out", out]);
             return files(out);
         };
-        const withPreload = render(["--require", PRELOAD]);
+        // With the preload: `npm run synth -- --stack local --quiet` as helpers run it (NODE_ARGS, checked
+        // above), whose result the run's test processes share.
+        const cli = await synthCliAsync(["--stack", "local", "--quiet"]);
+        assert.equal(cli.code, 0, cli.stderr);
+        const withPreload = files(cli.out);
         assert.ok(Object.keys(withPreload).length > 5, Object.keys(withPreload).join());
         assert.deepEqual(withPreload, render(["--import", "tsx"]));
     });

@@ -7,7 +7,9 @@
  *
  * A stored render is the exact JSON of the resources, outputs and placeholder keys (all plain
  * data: secrets are already "[secret]"); the config is parsed again from the same stack file and
- * overrides with the same pure parser the render used.
+ * overrides with the same pure parser the render used. Every test render takes that form, stored
+ * or not (the renders come as JSON from a worker thread: ./render-worker.ts), so a test sees the
+ * same data whether its render was stored, read from the store, or made without a store.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -18,23 +20,29 @@ import { stackConfigFor, toRuntimeConfig } from "../tools/render/stack-file";
 
 type Stored = Pick<Rendering, "resources" | "outputs" | "placeholders">;
 
-/** The render of `stack` with `sets` (and `configFile`): from the run's store, else `render()` (then stored). */
-export async function storedRender(stack: string, sets: readonly string[], configFile: string | undefined, render: () => Promise<Rendering>): Promise<Rendering> {
+/**
+ * The render of `stack` with `sets` (and `configFile`) from its JSON (`renderJson()`: the resources,
+ * outputs and placeholder keys): from the run's store, else rendered (then stored). Without a store,
+ * rendered each time.
+ */
+export async function storedRender(stack: string, sets: readonly string[], configFile: string | undefined, renderJson: () => Promise<string>): Promise<Rendering> {
     const dir = process.env.ITOPS_RENDER_STORE;
-    if (!dir || !fs.existsSync(dir)) return render();
+    if (!dir || !fs.existsSync(dir)) return fromJson(stack, sets, configFile, await renderJson());
     const key = crypto.createHash("sha256").update(JSON.stringify([stack, sets, configFile ?? null, configFile ? fs.readFileSync(configFile, "utf8") : null])).digest("hex");
     const file = path.join(dir, `${key}.json`);
-    if (fs.existsSync(file)) {
-        const stored = JSON.parse(fs.readFileSync(file, "utf8")) as Stored;
-        const raw = stackConfigFor({ stack, sets, configFile });
-        const { config } = parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true });
-        return { stack, config, resources: stored.resources, outputs: stored.outputs, placeholders: stored.placeholders };
-    }
-    const rendering = await render();
-    const stored: Stored = { resources: rendering.resources, outputs: rendering.outputs, placeholders: rendering.placeholders };
+    if (fs.existsSync(file)) return fromJson(stack, sets, configFile, fs.readFileSync(file, "utf8"));
+    const json = await renderJson();
     // Written whole, then renamed: a concurrent reader sees all of it or nothing.
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(stored));
+    fs.writeFileSync(tmp, json);
     fs.renameSync(tmp, file);
-    return rendering;
+    return fromJson(stack, sets, configFile, json);
+}
+
+/** A Rendering from the JSON of its resources, outputs and placeholders; the config parsed again from the same stack file and overrides. */
+function fromJson(stack: string, sets: readonly string[], configFile: string | undefined, json: string): Rendering {
+    const stored = JSON.parse(json) as Stored;
+    const raw = stackConfigFor({ stack, sets, configFile });
+    const { config } = parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true });
+    return { stack, config, resources: stored.resources, outputs: stored.outputs, placeholders: stored.placeholders };
 }

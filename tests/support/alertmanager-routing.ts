@@ -74,18 +74,25 @@ export function matchingRoutes(root: RouteNode, labels: Readonly<Record<string, 
     return walk(root, root.receiver);
 }
 
+/** One formatter per time zone: creating an Intl.DateTimeFormat costs far more than formatting with one. */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
 /** Calendar fields of an instant in a time zone. */
 export function localParts(instant: Date, timeZone: string) {
-    const f = new Intl.DateTimeFormat("en-US", {
-        timeZone,
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        weekday: "long",
-        hour: "numeric",
-        minute: "numeric",
-        hourCycle: "h23",
-    });
+    let f = FORMATTERS.get(timeZone);
+    if (!f) {
+        f = new Intl.DateTimeFormat("en-US", {
+            timeZone,
+            year: "numeric",
+            month: "numeric",
+            day: "numeric",
+            weekday: "long",
+            hour: "numeric",
+            minute: "numeric",
+            hourCycle: "h23",
+        });
+        FORMATTERS.set(timeZone, f);
+    }
     const p = Object.fromEntries(f.formatToParts(instant).map((x) => [x.type, x.value]));
     return {
         year: Number(p.year),
