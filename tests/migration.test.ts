@@ -1,17 +1,17 @@
 /**
- * The migration composition (`deployMigration`) and its components, rendered under the mocks with
- * fixture objects for the new system: weights, both routing modes as exact objects, the old
- * system's replica patch, the data copy Job, ordering, component argument validation.
+ * The Migration component (`itops:migration:Migration`) and its children, rendered under the mocks
+ * with fixture objects for the new system: weights, both routing modes as exact objects, the old
+ * system's replica patch, the data copy Job, the alert group, ordering, the children's aliases,
+ * component argument validation.
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components/migration";
+import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, Migration, migrationPlan, newSystemReplicas, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components/migration";
 import { parseStackConfig } from "../infra/config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
-import { deployMigration, migrationPlan, newSystemReplicas } from "../infra/migration";
 import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { all, manifests, one, PROJECT_DIR, record } from "./helpers";
 
@@ -45,12 +45,14 @@ function fixtureTarget(provider: k8s.Provider) {
     return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080 };
 }
 
+const ALERTS = { namespace: "monitoring", runbookBaseUrl: "https://example.com/runbooks/" };
+
 function run(sets: string[]) {
     const cfg = migrationConfig(sets);
     return record(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "fixture" });
-        const m = deployMigration(cfg, fixtureTarget(provider), { provider });
-        return m.outputs;
+        const m = new Migration("itops-migration", { migration: cfg, target: fixtureTarget(provider), alerts: ALERTS }, { provider });
+        return m.stackOutput;
     });
 }
 
@@ -89,7 +91,7 @@ describe("migrationPlan", () => {
     });
 });
 
-describe("deployMigration, gateway routing", () => {
+describe("Migration, gateway routing", () => {
     it("renders exactly one HTTPRoute with the stage's weights and the tester header rule", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.stage=2"]);
         const routes = manifests(r, "HTTPRoute");
@@ -161,7 +163,7 @@ describe("deployMigration, gateway routing", () => {
     });
 });
 
-describe("deployMigration, nginx routing", () => {
+describe("Migration, nginx routing", () => {
     it("renders the canary pair: main Ingress to the old system, canary Ingress to the new one", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.routing=nginx", "migration.stage=1", "migration.ingressClassName=webapprouting.kubernetes.azure.com"]);
         const labels = { "app.kubernetes.io/name": "itops-migration", "app.kubernetes.io/component": "migration-route", "app.kubernetes.io/managed-by": "pulumi" };
@@ -216,7 +218,7 @@ describe("nginx routing: the wait for an ingress controller's address is bounded
     });
 });
 
-describe("deployMigration, old system replicas and ordering", () => {
+describe("Migration, old system replicas and ordering", () => {
     it("patches only spec.replicas of the old Deployment with server-side apply under its own field manager", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.stage=3"]);
         const patch = one(r, "kubernetes:apps/v1:DeploymentPatch");
@@ -233,9 +235,11 @@ describe("deployMigration, old system replicas and ordering", () => {
         // The old system is scaled (up) before the route sends traffic to it; the route waits for the new Deployment.
         const route = one(r, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
         assert.deepEqual(route.options.dependsOn?.sort(), [urnOf(r, "kubernetes:apps/v1:Deployment", "fixture-deploy"), urnOf(r, "itops:migration:DeploymentReplicas", "itops-migration-old-replicas")].sort());
-        // The Kubernetes provider flows to the components through options (children inherit it).
-        for (const c of ["itops:migration:WeightedRoute", "itops:migration:DeploymentReplicas"]) {
-            assert.ok(one(r, c).options.provider?.endsWith("pulumi:providers:kubernetes::k8s"), c);
+        // The Kubernetes provider flows to the Migration through options; its children inherit it.
+        const migration = one(r, "itops:migration:Migration", "itops-migration");
+        assert.ok(migration.options.provider?.endsWith("pulumi:providers:kubernetes::k8s"));
+        for (const c of ["itops:migration:WeightedRoute", "itops:migration:DeploymentReplicas", "itops:monitoring:AlertRules"]) {
+            assert.equal(one(r, c).parent, migration.urn, c);
         }
     });
 
@@ -249,7 +253,7 @@ describe("deployMigration, old system replicas and ordering", () => {
     });
 });
 
-describe("deployMigration, data copy", () => {
+describe("Migration, data copy", () => {
     it("creates no Job unless a copy run is configured", async () => {
         const r = await run(["migration.dataStrategy=shared"]);
         assert.equal(manifests(r, "Job").length, 0);
