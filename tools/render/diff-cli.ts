@@ -124,11 +124,15 @@ export function synth(dir: string, stack: string, out: string, sets: readonly st
     });
 }
 
-/** Checks the base out into `dir` and gives it node_modules (a symlink when the lockfile is equal). */
-export function prepareBase(commit: string, dir: string): void {
+/**
+ * Checks the base out into `dir` and gives it node_modules: a symlink to this tree's when the
+ * lockfile is equal (or when `borrowModules`: the caller knows the base needs no package this tree
+ * lacks, e.g. the URN-stability test's fixed old commit), else `npm ci`.
+ */
+export function prepareBase(commit: string, dir: string, opts: { readonly borrowModules?: boolean } = {}): void {
     git(["worktree", "add", "--detach", "--quiet", dir, commit], REPO_DIR);
     const lock = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
-    const same = lock(path.join(dir, "package-lock.json")) === lock(path.join(REPO_DIR, "package-lock.json"));
+    const same = opts.borrowModules || lock(path.join(dir, "package-lock.json")) === lock(path.join(REPO_DIR, "package-lock.json"));
     const modules = path.join(REPO_DIR, "node_modules");
     if (same && fs.existsSync(modules)) {
         fs.symlinkSync(fs.realpathSync(modules), path.join(dir, "node_modules"), "dir");
