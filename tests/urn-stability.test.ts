@@ -21,42 +21,14 @@ import { after, describe, it } from "node:test";
 import { readRenderTree, UrnResource, urnChanges, urnResources } from "../tools/render/diff";
 import type { Rendering } from "../tools/render/render";
 import { PROJECT_DIR, render } from "./helpers";
+import { MIGRATION_SETS } from "./support/migration-sets";
 
 /** The last commit before issue #14 restructured the program (c42b105 moved the folders). */
 export const URN_BASE_COMMIT = "04c614041aebe24833a901b11adf51345075ebcc";
 
-/** Migration on for each stack: gateway + data copy (staging, production), nginx (local, as tests/local-stack.test.ts). */
-const OLD_SYSTEM = ["migration.oldSystem.namespace=legacy", "migration.oldSystem.service=old-system", "migration.oldSystem.port=80", "migration.oldSystem.deployment=old-system"];
-export const MIGRATION_SETS: Readonly<Record<string, readonly string[]>> = {
-    staging: [
-        "migration.enabled=true",
-        "migration.dataStrategy=shared",
-        "migration.stage=1",
-        'migration.hosts=["itops.staging.example.com"]',
-        "migration.tlsSecretName=it-ops-tls",
-        "migration.gateway.className=approuting-istio",
-        ...OLD_SYSTEM,
-        'migration.gate.selector=namespace="staging",service="it-ops-system"',
-        "migration.copy.runId=rehearsal-1",
-    ],
-    production: ["migration.enabled=true", "migration.stage=4", "migration.copy.runId=20260301-1"],
-    local: [
-        "migration.enabled=true",
-        "migration.dataStrategy=shared",
-        "migration.routing=nginx",
-        "migration.stage=1",
-        'migration.hosts=["it-ops.localtest.me"]',
-        "migration.tlsSecretName=it-ops-tls",
-        ...OLD_SYSTEM,
-        "migration.replicas.new=1",
-        "migration.replicas.old=1",
-        'migration.gate.selector=namespace="local",service="it-ops-system"',
-    ],
-};
-
 const CASES = ["staging", "production", "local"].flatMap((stack) => [
     { stack, sets: [] as readonly string[], what: "as its stack file is" },
-    { stack, sets: MIGRATION_SETS[stack], what: "with its migration enabled" },
+    { stack, sets: MIGRATION_SETS[stack as keyof typeof MIGRATION_SETS], what: "with its migration enabled" },
 ]);
 
 function git(args: string[]): { status: number | null; stdout: string; stderr: string } {
