@@ -22,9 +22,8 @@ import { readRenderTree, UrnResource, urnChanges, urnResources } from "../tools/
 import type { Rendering } from "../tools/render/render";
 import { PROJECT_DIR, render } from "./helpers";
 import { MIGRATION_SETS } from "./support/migration-sets";
+import { URN_BASE_COMMIT } from "./support/urn-base";
 
-/** The last commit before issue #14 restructured the program (c42b105 moved the folders). */
-export const URN_BASE_COMMIT = "04c614041aebe24833a901b11adf51345075ebcc";
 
 const CASES = ["staging", "production", "local"].flatMap((stack) => [
     { stack, sets: [] as readonly string[], what: "as its stack file is" },
