@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { allAliasUrns, createUrn, inheritedChildAlias, parseUrn } from "../tools/render/aliases";
-import { formatUrnChanges, replaceReason, UrnResource, urnChanges, urnResources } from "../tools/render/diff";
+import { formatUrnChanges, formatUrnMarkdown, MAX_URN_LINES, replaceReason, UrnResource, urnChanges, urnResources } from "../tools/render/diff";
 
 const P = "urn:pulumi:prod::proj::";
 
@@ -112,5 +112,24 @@ describe("urnChanges", () => {
                 "",
             ].join("\n"),
         );
+    });
+});
+
+describe("the URN report of the pull-request comment", () => {
+    const none = { moved: [], created: [], deleted: [], replaced: [], conflicts: [] };
+    it("a stack without changes is one line; deletes and replacements are bold and flagged", () => {
+        const md = formatUrnMarkdown([
+            { stack: "staging", changes: none },
+            { stack: "production", changes: { ...none, deleted: ["urn:pulumi:production::p::t:m:A::a"], replaced: [{ urn: "u", reason: "why" }] } },
+        ]);
+        assert.match(md, /^- staging URNs: 0 moved, 0 created, 0 deleted, 0 replaced$/m);
+        assert.match(md, /^- ⚠ production URNs: 0 moved, 0 created, \*\*1 deleted\*\*, \*\*1 replaced\*\*$/m);
+        assert.match(md, /^ {4}DELETED {2}urn:pulumi:production::p::t:m:A::a$/m);
+    });
+    it(`shows at most ${MAX_URN_LINES} lines per stack and says how to see the rest`, () => {
+        const created = Array.from({ length: MAX_URN_LINES + 5 }, (_, i) => `urn:pulumi:s::p::t:m:A::a${i}`);
+        const md = formatUrnMarkdown([{ stack: "s", changes: { ...none, created } }]);
+        assert.equal(md.split("\n").filter((l) => l.startsWith("    created")).length, MAX_URN_LINES);
+        assert.match(md, /… 5 more lines: `npm run diff -- --stack s --urns`/);
     });
 });

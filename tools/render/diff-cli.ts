@@ -20,7 +20,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { diffTrees, formatMarkdown, formatText, formatUrnChanges, readRenderTree, StackDiff, urnChanges, urnResources } from "./diff";
+import { diffTrees, formatMarkdown, formatText, formatUrnChanges, formatUrnMarkdown, readRenderTree, StackDiff, urnChanges, urnResources } from "./diff";
 import { nodeArgs, runCli, synthEntry } from "./cli";
 
 /** The repository root (where Pulumi.yaml is). */
@@ -193,10 +193,11 @@ async function main(): Promise<number> {
             process.stdout.write(formatText(diffs, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
         }
         if (args.urns) {
-            for (const stack of args.stacks) {
+            const reports = args.stacks.map((stack) => {
                 const side = (s: string) => urnResources(readRenderTree(path.join(tmp, "out", s, stack)));
-                process.stdout.write(formatUrnChanges(stack, urnChanges(side("base"), side("head"))));
-            }
+                return { stack, changes: urnChanges(side("base"), side("head")) };
+            });
+            process.stdout.write(args.format === "markdown" ? formatUrnMarkdown(reports) : reports.map((r) => formatUrnChanges(r.stack, r.changes)).join(""));
         }
         return 0;
     } finally {

@@ -407,3 +407,28 @@ export function formatUrnChanges(stack: string, c: UrnChanges): string {
     for (const x of c.conflicts) out.push(`  CONFLICT ${x.from} is an alias of ${x.to.join(", ")}`);
     return out.join("\n") + "\n";
 }
+
+/** At most this many URN lines per stack in the pull-request comment (the rest: `npm run diff -- --urns`). */
+export const MAX_URN_LINES = 60;
+
+/**
+ * The URN report of the pull-request comment: per stack its counts (deletes, replacements and
+ * conflicts in bold) and the report itself in a collapsed block, at most {@link MAX_URN_LINES} lines.
+ */
+export function formatUrnMarkdown(reports: readonly { readonly stack: string; readonly changes: UrnChanges }[]): string {
+    const out = ["", "### URNs", "", "What the engine does with each resource of the base: moved (through an alias), created, **deleted**, **replaced**.", ""];
+    for (const { stack, changes } of reports) {
+        const bad = changes.deleted.length + changes.replaced.length + changes.conflicts.length;
+        const lines = formatUrnChanges(stack, changes).trimEnd().split("\n");
+        const head = lines[0].replace(/(\d+ (deleted|replaced|conflicting aliases))/g, (m) => (m.startsWith("0 ") ? m : `**${m}**`));
+        const body = lines.slice(1);
+        out.push(`- ${bad ? "⚠ " : ""}${head}`);
+        if (body.length) {
+            const shown = body.slice(0, MAX_URN_LINES);
+            const more = body.length - shown.length;
+            const fence = fenceFor(shown.join("\n"));
+            out.push("", "  <details><summary>details</summary>", "", `  ${fence}`, ...shown.map((l) => `  ${l}`), `  ${fence}`, ...(more ? [`  … ${more} more lines: \`npm run diff -- --stack ${stack} --urns\``] : []), "", "  </details>", "");
+        }
+    }
+    return out.join("\n").replace(/\n*$/, "\n");
+}
