@@ -13,14 +13,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { AksCluster, BLOB_LOG_CATEGORIES, BackupTraffic, ContainerRegistry, DefenderPlan, DiagnosticSettings, MonitoringTraffic, PodSecurityPolicy, PrivateEndpoint, REGISTRY_LOG_CATEGORIES, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID, StackNetwork, WorkloadIdentity } from "../components/platform";
-import { AlertRuleGroupSpec, alertmanagerConfig, AlertRules, AppDashboard, defaultAlertGroups, Monitoring, OperatorMonitoring, ONCALL_ROLES, receiverSecretKey, ReportDashboard, ServiceMonitor } from "../components/monitoring";
+import { AlertRuleGroupSpec, AlertRules, AppDashboard, defaultAlertGroups, Monitoring, OperatorMonitoring, ReportDashboard, ServiceMonitor } from "../components/monitoring";
 import { backupAlertGroup, BackupStorage, MongoBackup } from "../components/backup";
 import { ItOpsApp } from "../components/app";
 import { LOAD_TEST_LABELS, LoadTest } from "../components/verification";
 import { ConfigError, PROJECT, StackConfig } from "./config";
 import { AksPlatformConfig, ExistingClusterConfig, ExistingPlatformConfig } from "./config/platform";
 import { verifyScriptEnv } from "./config/verification";
-import { deployMigration, newSystemReplicas } from "./migration";
+import { Migration, MigrationAlertPlacement, newSystemReplicas } from "../components/migration";
 
 /** Tags on every Azure resource. */
 export function stackTags(cfg: StackConfig): Record<string, string> {
@@ -270,17 +270,25 @@ export function deployStack(cfg: StackConfig) {
     const b = cfg.backup;
     const backup = b.enabled ? deployBackup(cfg, azure, k8sOpts) : undefined;
 
-    // --- Staged migration from the old system, routed to the workload's Service.
-    const migration = cfg.migration.enabled
-        ? deployMigration(cfg.migration, { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort }, k8sOpts)
-        : undefined;
-
     // --- Monitoring: scrapes the workload; the alert catalogue holds every part's rules.
     const alertGroups: AlertRuleGroupSpec[] = [
         ...(backup ? [backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes })] : []),
-        ...(migration ? [migration.alertGroup] : []),
     ];
     const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups, platform.registryLoginServer);
+
+    // --- Staged migration from the old system, routed to the workload's Service; its alert group
+    // goes where the stack's Prometheus reads rules.
+    const migration = cfg.migration.enabled
+        ? new Migration(
+              "itops-migration",
+              {
+                  migration: cfg.migration,
+                  target: { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort },
+                  alerts: migrationAlertPlacement(cfg, monitoring),
+              },
+              k8sOpts,
+          )
+        : undefined;
 
     // --- Verification suite: load test against the workload, monthly report dashboard, Defender.
     const ver = cfg.verification;
@@ -339,7 +347,7 @@ export function deployStack(cfg: StackConfig) {
         ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
         ...(backup ? { backupIdentityClientId: backup.identityClientId, restoreIdentityClientId: backup.restoreIdentityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         ...(azure ? { vnetId: azure.network.vnetId } : {}),
-        ...(migration ? { migration: migration.outputs } : {}),
+        ...(migration ? { migration: migration.stackOutput } : {}),
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
         ...(cfg.clusterMode === "aks"
             ? {
@@ -504,21 +512,6 @@ export function remoteWriteEnabled(cfg: StackConfig): boolean {
 }
 
 /**
- * The TZif data of a time zone from the deploying machine's zone database, for Alertmanager's
- * `location` (its image ships none). Asia/Tokyo has had no DST since 1951, so the data is stable.
- */
-export function zoneinfoBase64(zone: string, dir = process.env.ZONEINFO_DIR ?? "/usr/share/zoneinfo"): string {
-    const file = `${dir}/${zone}`;
-    if (!fs.existsSync(file)) {
-        throw new pulumi.RunError(`time zone data for ${zone} not found at ${file}: install tzdata (apt-get install tzdata) or set ZONEINFO_DIR`);
-    }
-    return fs.readFileSync(file).toString("base64");
-}
-
-/** Name of the Secret with the Alertmanager receivers' secrets (mounted into Alertmanager). */
-export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
-
-/**
  * Monitoring: kube-prometheus-stack with the on-call Alertmanager configuration, the app's
  * ServiceMonitor, the alert catalogue (monitoring's default groups plus `extraAlertGroups` from
  * other parts) and the app dashboard. Every custom resource depends on the CRD chart.
@@ -531,24 +524,14 @@ export function deployMonitoring(
     registryLoginServer: pulumi.Input<string>,
 ) {
     const m = cfg.monitoring;
-    const receiverSecrets: Record<string, pulumi.Input<string>> = {};
-    for (const role of ONCALL_ROLES) {
-        const secret = m.oncall.secrets[role];
-        if (secret) receiverSecrets[receiverSecretKey(role)] = secret;
-    }
-    const amConfig = alertmanagerConfig(m.oncall, { secretName: ALERTMANAGER_RECEIVER_SECRET });
-    const zoneinfo = { zone: m.oncall.timezone, tzifBase64: zoneinfoBase64(m.oncall.timezone) };
     if (m.mode === "existing-operator") {
         // The operator, its CRDs, Prometheus, Alertmanager and Grafana exist: only the project's objects.
         const monitoring = new OperatorMonitoring(
             "itops-monitoring",
             {
                 namespace: m.namespace,
-                alertmanagerConfig: amConfig,
+                oncall: m.oncall,
                 alertmanagerConfigSecretName: m.existingOperator.alertmanagerConfigSecretName,
-                receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
-                receiverSecrets,
-                alertmanagerZoneinfo: zoneinfo,
             },
             k8sOpts,
         );
@@ -564,11 +547,8 @@ export function deployMonitoring(
             prometheus: { ...m.prometheus, remoteWriteReceiver: remoteWriteEnabled(cfg) },
             alertmanager: m.alertmanager,
             grafana: m.grafana,
-            alertmanagerConfig: amConfig,
-            receiverSecretName: ALERTMANAGER_RECEIVER_SECRET,
-            receiverSecrets,
+            oncall: m.oncall,
             grafanaAzureAd: m.grafana.azureAd,
-            alertmanagerZoneinfo: zoneinfo,
             protect: cfg.protect,
             registryLoginServer,
             componentResources: m.componentResources,
@@ -579,6 +559,17 @@ export function deployMonitoring(
     );
     monitoringObjects(cfg, app, { namespace: monitoring.namespace }, { ...k8sOpts, dependsOn: [monitoring.crds] }, k8sOpts, extraAlertGroups);
     return monitoring;
+}
+
+/** Where the migration's alert group goes: beside the alert catalogue, with its labels, after the CRDs (mode helm). */
+export function migrationAlertPlacement(cfg: StackConfig, monitoring: Monitoring | OperatorMonitoring): MigrationAlertPlacement {
+    const m = cfg.monitoring;
+    return {
+        namespace: monitoring.namespace,
+        runbookBaseUrl: m.runbookBaseUrl,
+        ...(m.mode === "existing-operator" ? { labels: m.existingOperator.labels } : {}),
+        ...(monitoring instanceof Monitoring ? { dependsOn: [monitoring.crds] } : {}),
+    };
 }
 
 /**

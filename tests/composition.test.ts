@@ -53,9 +53,15 @@ describe("composition", () => {
         assert.equal((release.inputs.values as any).prometheus.prometheusSpec.enableRemoteWriteReceiver, undefined);
     });
 
-    it("production with a migration: its error-ratio alert joins the catalogue", async () => {
+    it("production with a migration: its error-ratio alert is the Migration's own PrometheusRule beside the catalogue", async () => {
         const r = await render("production", ["migration.enabled=true", "migration.dataStrategy=shared", "migration.stage=1"]);
-        const groups = manifests(r, "PrometheusRule")[0].spec.groups as any[];
-        assert.ok(groups.some((g) => g.rules.some((x: any) => x.labels.severity === "level2" && /Migration/.test(x.alert))), groups.map((g) => g.name).join(","));
+        const [rule] = manifests(r, "PrometheusRule", "itops-migration-alerts");
+        assert.equal(rule.metadata.namespace, "monitoring");
+        assert.deepEqual(rule.spec.groups.map((g: any) => [g.name, g.rules.map((x: any) => [x.alert, x.labels.severity])]), [["itops-migration", [["MigrationNewSystemErrorRatioHigh", "level2"]]]]);
+        const catalogue = manifests(r, "PrometheusRule", "it-ops-alerts")[0].spec.groups as any[];
+        assert.ok(!catalogue.some((g) => g.name === "itops-migration"), "not twice");
+        // Mode helm: the rule waits for the Prometheus Operator CRDs.
+        const prometheusRule = r.resources.find((x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && x.name === "itops-migration-alerts")!;
+        assert.ok(prometheusRule.options.dependsOn?.some((u) => u.endsWith("::itops-monitoring-crds")), JSON.stringify(prometheusRule.options.dependsOn));
     });
 });

@@ -1,17 +1,17 @@
 /**
- * The migration composition (`deployMigration`) and its components, rendered under the mocks with
- * fixture objects for the new system: weights, both routing modes as exact objects, the old
- * system's replica patch, the data copy Job, ordering, component argument validation.
+ * The Migration component (`itops:migration:Migration`) and its children, rendered under the mocks
+ * with fixture objects for the new system: weights, both routing modes as exact objects, the old
+ * system's replica patch, the data copy Job, the alert group, ordering, the children's aliases,
+ * component argument validation.
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components/migration";
+import { DataCopyJob, DeploymentReplicas, INGRESS_ADDRESS_TIMEOUT, Migration, MigrationArgs, migrationPlan, migrationSpecProblem, newSystemReplicas, routeWeights, WeightedRoute, WeightedRouteArgs } from "../components/migration";
 import { parseStackConfig } from "../infra/config";
 import { EnabledMigrationConfig } from "../infra/config/migration";
-import { deployMigration, migrationPlan, newSystemReplicas } from "../infra/migration";
 import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { all, manifests, one, PROJECT_DIR, record } from "./helpers";
 
@@ -45,12 +45,14 @@ function fixtureTarget(provider: k8s.Provider) {
     return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080 };
 }
 
+const ALERTS = { namespace: "monitoring", runbookBaseUrl: "https://example.com/runbooks/" };
+
 function run(sets: string[]) {
     const cfg = migrationConfig(sets);
     return record(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "fixture" });
-        const m = deployMigration(cfg, fixtureTarget(provider), { provider });
-        return m.outputs;
+        const m = new Migration("itops-migration", { migration: cfg, target: fixtureTarget(provider), alerts: ALERTS }, { provider });
+        return m.stackOutput;
     });
 }
 
@@ -89,7 +91,7 @@ describe("migrationPlan", () => {
     });
 });
 
-describe("deployMigration, gateway routing", () => {
+describe("Migration, gateway routing", () => {
     it("renders exactly one HTTPRoute with the stage's weights and the tester header rule", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.stage=2"]);
         const routes = manifests(r, "HTTPRoute");
@@ -161,7 +163,7 @@ describe("deployMigration, gateway routing", () => {
     });
 });
 
-describe("deployMigration, nginx routing", () => {
+describe("Migration, nginx routing", () => {
     it("renders the canary pair: main Ingress to the old system, canary Ingress to the new one", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.routing=nginx", "migration.stage=1", "migration.ingressClassName=webapprouting.kubernetes.azure.com"]);
         const labels = { "app.kubernetes.io/name": "itops-migration", "app.kubernetes.io/component": "migration-route", "app.kubernetes.io/managed-by": "pulumi" };
@@ -216,7 +218,7 @@ describe("nginx routing: the wait for an ingress controller's address is bounded
     });
 });
 
-describe("deployMigration, old system replicas and ordering", () => {
+describe("Migration, old system replicas and ordering", () => {
     it("patches only spec.replicas of the old Deployment with server-side apply under its own field manager", async () => {
         const r = await run(["migration.dataStrategy=shared", "migration.stage=3"]);
         const patch = one(r, "kubernetes:apps/v1:DeploymentPatch");
@@ -233,9 +235,11 @@ describe("deployMigration, old system replicas and ordering", () => {
         // The old system is scaled (up) before the route sends traffic to it; the route waits for the new Deployment.
         const route = one(r, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
         assert.deepEqual(route.options.dependsOn?.sort(), [urnOf(r, "kubernetes:apps/v1:Deployment", "fixture-deploy"), urnOf(r, "itops:migration:DeploymentReplicas", "itops-migration-old-replicas")].sort());
-        // The Kubernetes provider flows to the components through options (children inherit it).
-        for (const c of ["itops:migration:WeightedRoute", "itops:migration:DeploymentReplicas"]) {
-            assert.ok(one(r, c).options.provider?.endsWith("pulumi:providers:kubernetes::k8s"), c);
+        // The Kubernetes provider flows to the Migration through options; its children inherit it.
+        const migration = one(r, "itops:migration:Migration", "itops-migration");
+        assert.ok(migration.options.provider?.endsWith("pulumi:providers:kubernetes::k8s"));
+        for (const c of ["itops:migration:WeightedRoute", "itops:migration:DeploymentReplicas", "itops:monitoring:AlertRules"]) {
+            assert.equal(one(r, c).parent, migration.urn, c);
         }
     });
 
@@ -249,7 +253,7 @@ describe("deployMigration, old system replicas and ordering", () => {
     });
 });
 
-describe("deployMigration, data copy", () => {
+describe("Migration, data copy", () => {
     it("creates no Job unless a copy run is configured", async () => {
         const r = await run(["migration.dataStrategy=shared"]);
         assert.equal(manifests(r, "Job").length, 0);
@@ -367,4 +371,64 @@ describe("migration component argument validation", () => {
             await rejectsIn(make, message);
         });
     }
+});
+
+describe("Migration argument validation", () => {
+    const spec = { steps: [0, 10, 100], stage: 1, retireOld: false, replicas: { old: 2, new: 3 } };
+    const table: [string, Partial<typeof spec>, ReturnType<typeof migrationSpecProblem>][] = [
+        ["a valid spec", {}, undefined],
+        ["one step", { steps: [100], stage: 0 }, { field: "migration.steps", allowed: "a list of at least two percentages", value: [100] }],
+        ["a step above 100", { steps: [0, 120] }, { field: "migration.steps[1]", allowed: "an integer percentage from 0 to 100", value: 120 }],
+        ["steps not increasing", { steps: [0, 50, 50] }, { field: "migration.steps[2]", allowed: "above the previous step (50)", value: 50 }],
+        ["a stage outside the steps", { stage: 3 }, { field: "migration.stage", allowed: "an integer from 0 to 2 (an index into steps)", value: 3 }],
+        ["no new replicas", { replicas: { old: 2, new: 0 } }, { field: "migration.replicas.new", allowed: "an integer from 1 to 1000", value: 0 }],
+        ["fractional old replicas", { replicas: { old: 1.5, new: 3 } }, { field: "migration.replicas.old", allowed: "an integer from 0 to 1000", value: 1.5 }],
+        ["retiring the old system while it takes traffic", { retireOld: true }, { field: "migration.retireOld", allowed: "false unless the stage sends 100 % to the new system (stage 1 sends 10 %)", value: true }],
+        ["retiring at the final stage", { retireOld: true, stage: 2 }, undefined],
+    ];
+    for (const [what, patch, want] of table) it(`migrationSpecProblem: ${what}`, () => assert.deepEqual(migrationSpecProblem({ ...spec, ...patch }), want));
+
+    const bad: [string, (m: EnabledMigrationConfig) => Partial<MigrationArgs>, RegExp][] = [
+        ["stage", (m) => ({ migration: { ...m, stage: 9 } }), /Migration itops-migration: args\.migration\.stage must be an integer from 0 to 4 \(an index into steps\), got 9/],
+        ["retireOld", (m) => ({ migration: { ...m, retireOld: true } }), /args\.migration\.retireOld must be false unless the stage sends 100 %/],
+        ["gate", (m) => ({ migration: { ...m, gate: { ...m.gate, maxErrorRatio: 2 } } }), /maxErrorRatio must be from 0 to 1, got 2/],
+        ["runbook URL", () => ({ alerts: { namespace: "monitoring", runbookBaseUrl: "docs/runbooks" } }), /args\.alerts\.runbookBaseUrl must be an http\(s\) URL, got "docs\/runbooks"/],
+        ["http port", () => ({}), /args\.target\.httpPort must be an integer from 1 to 65535, got 0/],
+    ];
+    for (const [what, patch, message] of bad) {
+        it(`Migration rejects a bad ${what} before creating any child`, async () => {
+            const cfg = migrationConfig(["migration.dataStrategy=shared", "migration.stage=1"]);
+            let error: unknown;
+            const r = await record(() => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "fixture" });
+                const target = fixtureTarget(provider);
+                try {
+                    const p = patch(cfg);
+                    new Migration("itops-migration", { migration: cfg, target: what === "http port" ? { ...target, httpPort: 0 } : target, alerts: ALERTS, ...p }, { provider });
+                } catch (e) {
+                    error = e;
+                }
+            });
+            assert.match(String(error), message);
+            assert.deepEqual(r.resources.filter((x) => x.type.startsWith("itops:migration:") || x.type.startsWith("itops:monitoring:")).map((x) => x.type), ["itops:migration:Migration"], "only the Migration itself");
+        });
+    }
+
+    it("the children carry an alias from the stack root (deployMigration created them there), their children inherit it", async () => {
+        const r = await run(["migration.stage=4", "migration.copy.runId=20260301-1"]);
+        const root = (type: string, name: string) => `urn:pulumi:test::it-ops-infra::${type}::${name}`;
+        for (const [type, name] of [
+            ["itops:migration:WeightedRoute", "itops-migration-route"],
+            ["itops:migration:DeploymentReplicas", "itops-migration-old-replicas"],
+            ["itops:migration:DataCopyJob", "itops-migration-copy"],
+        ]) {
+            const x = one(r, type, name);
+            assert.equal(x.engineUrn, `urn:pulumi:test::it-ops-infra::itops:migration:Migration$${type}::${name}`);
+            assert.deepEqual(x.aliases, [root(type, name)]);
+        }
+        const route = one(r, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+        assert.deepEqual(route.aliases, ["urn:pulumi:test::it-ops-infra::itops:migration:WeightedRoute$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::itops-migration-route"]);
+        assert.equal(one(r, "itops:migration:Migration").aliases, undefined, "the Migration node is new");
+        assert.equal(one(r, "itops:monitoring:AlertRules").aliases, undefined, "the alert group's PrometheusRule is new");
+    });
 });

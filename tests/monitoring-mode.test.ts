@@ -7,11 +7,10 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as YAML from "yaml";
-import { alertmanagerConfig, ALERTMANAGER_CONFIG_KEY, alertmanagerConfigSecretData } from "../components/monitoring";
+import { alertmanagerConfig, ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_RECEIVER_SECRET, alertmanagerConfigSecretData } from "../components/monitoring";
 import { ConfigError, parseStackConfig } from "../infra/config";
 import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { alertmanagerConfigOf } from "../tools/render/write";
-import { ALERTMANAGER_RECEIVER_SECRET } from "../infra/stack";
 import { all, manifests, PROJECT_DIR, render } from "./helpers";
 import { run, tempFiles } from "./tools";
 

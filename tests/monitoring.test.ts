@@ -6,10 +6,11 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { AlertRules, AppDashboard, appDashboardQueries, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, KUBE_PROMETHEUS_STACK_VERSION, kubePrometheusStackValues, KubePrometheusStackSettings, Monitoring, MonitoringArgs, PROMETHEUS_OPERATOR_CRDS_VERSION, ServiceMonitor } from "../components/monitoring";
+import { AlertRules, AppDashboard, appDashboardQueries, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, KUBE_PROMETHEUS_STACK_VERSION, kubePrometheusStackValues, KubePrometheusStackSettings, Monitoring, MonitoringArgs, OperatorMonitoring, PROMETHEUS_OPERATOR_CRDS_VERSION, receiverSecretData, receiverSecretKey, ServiceMonitor } from "../components/monitoring";
 import { parseStackConfig } from "../infra/config";
 import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { manifests, one, PROJECT_DIR, record, render } from "./helpers";
+import { ONCALL_FIXTURE, TZIF_FIXTURE } from "./support/oncall";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -222,9 +223,8 @@ const MON_ARGS: MonitoringArgs = {
     prometheus: SETTINGS.prometheus,
     alertmanager: SETTINGS.alertmanager,
     grafana: SETTINGS.grafana,
-    alertmanagerConfig: {},
-    receiverSecretName: "receivers",
-    receiverSecrets: {},
+    oncall: ONCALL_FIXTURE,
+    tzifBase64: TZIF_FIXTURE,
     registryLoginServer: "itopstestacr.azurecr.io",
     network: { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443], receiverPorts: [443] },
 };
@@ -243,6 +243,10 @@ describe("component validation", () => {
         ["Monitoring alertmanager replicas", () => new Monitoring("m", { ...MON_ARGS, alertmanager: { ...SETTINGS.alertmanager, replicas: 1 } }), /args\.alertmanager\.replicas must be an integer from 2 to 5, got 1/],
         ["Monitoring chart version", () => new Monitoring("m", { ...MON_ARGS, chartVersion: "latest" }), /args\.chartVersion must be a pinned chart version/],
         ["Monitoring namespace", () => new Monitoring("m", { ...MON_ARGS, namespace: "Monitoring" }), /args\.namespace/],
+        ["Monitoring on-call time zone", () => new Monitoring("m", { ...MON_ARGS, oncall: { ...ONCALL_FIXTURE, timezone: "Tokyo time" } }), /Monitoring m: args\.oncall\.timezone must be an IANA time zone such as Asia\/Tokyo, got "Tokyo time"/],
+        ["Monitoring receiver without its secret", () => new Monitoring("m", { ...MON_ARGS, oncall: { ...ONCALL_FIXTURE, secrets: { firstLine: "x", escalation: "y" } } }), /args\.oncall\.secrets\.rotation must be set: the webhook receiver reads its secret from the receiver Secret, got undefined/],
+        ["Monitoring TZif data", () => new Monitoring("m", { ...MON_ARGS, tzifBase64: "bm90IHR6aWY=" }), /args\.tzifBase64 must be base64 of a TZif file/],
+        ["OperatorMonitoring receiver without its secret", () => new OperatorMonitoring("m", { namespace: "monitoring", alertmanagerConfigSecretName: "am", oncall: { ...ONCALL_FIXTURE, secrets: {} }, tzifBase64: TZIF_FIXTURE }), /OperatorMonitoring m: args\.oncall\.secrets\.firstLine must be set/],
     ];
     for (const [name, program, message] of bad) {
         it(`rejects a bad ${name}`, async () => {
@@ -259,6 +263,18 @@ describe("component validation", () => {
             assert.equal(r.resources.filter((x) => x.custom).length, 0, "no child is created before validation");
         });
     }
+
+    it("Monitoring owns its receiver Secret: one key per role with a secret, named by receiverSecretKey, and the zoneinfo", async () => {
+        assert.deepEqual(Object.keys(receiverSecretData(ONCALL_FIXTURE.secrets)), ["firstLine", "rotation", "escalation"].map((r) => receiverSecretKey(r as never)));
+        const r = await record(() => new Monitoring("m", MON_ARGS));
+        const [secret] = manifests(r, "Secret", "alertmanager-receivers");
+        assert.deepEqual(secret.stringData, { "escalation-secret": "[secret]", "first-line-secret": "[secret]", "oncall-rotation-secret": "[secret]" });
+        assert.deepEqual(manifests(r, "ConfigMap", "alertmanager-zoneinfo")[0].binaryData, { Asia_Tokyo: TZIF_FIXTURE });
+        const release = one(r, "kubernetes:helm.sh/v3:Release");
+        const am = (release.inputs.values as any).alertmanager;
+        assert.deepEqual(am.alertmanagerSpec.secrets, ["alertmanager-receivers"]);
+        assert.equal(am.config.receivers[0].webhook_configs[0].url_file, "/etc/alertmanager/secrets/alertmanager-receivers/first-line-secret");
+    });
 
     it("ServiceMonitor defaults: path /metrics, interval 30s; depends on what the caller passes", async () => {
         const r = await record(() => new ServiceMonitor("sm", sm));

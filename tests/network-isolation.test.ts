@@ -28,6 +28,7 @@ import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-
 import { chartImageProblems, chartImagesFromStackRegistry, grafanaRbacNamespaced, grafanaRbacProblems, isDefaultDeny, namespaceDefaultDeny } from "../policy/cluster-policies";
 import { configOf, policyConfigFor } from "../policy/policies";
 import { manifests, one, PROJECT_DIR, record, render } from "./helpers";
+import { ONCALL_FIXTURE, TZIF_FIXTURE } from "./support/oncall";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const values = (r: Awaited<ReturnType<typeof render>>): Record<string, any> => one(r, RELEASE).inputs.values as Record<string, any>;
@@ -291,9 +292,8 @@ describe("config and component validation", () => {
         prometheus: MON_SETTINGS.prometheus,
         alertmanager: MON_SETTINGS.alertmanager,
         grafana: MON_SETTINGS.grafana,
-        alertmanagerConfig: {},
-        receiverSecretName: "receivers",
-        receiverSecrets: {},
+        oncall: ONCALL_FIXTURE,
+        tzifBase64: TZIF_FIXTURE,
         registryLoginServer: "r.azurecr.io",
         network: { grafanaIngressNamespaces: ["app-routing-system"], apiServerPorts: [443], receiverPorts: [443] },
     };

@@ -253,11 +253,20 @@ describe("formatMarkdown limits", () => {
 
 describe("npm run diff command line", () => {
     it("parses stacks, base and format", () => {
-        assert.deepEqual(parseArgs(["--stack", "staging"]), { stacks: ["staging"], base: "HEAD", format: "text" });
+        assert.deepEqual(parseArgs(["--stack", "staging"]), { stacks: ["staging"], base: "HEAD", format: "text", sets: [], urns: false });
         assert.deepEqual(parseArgs(["--stack", "staging", "--stack", "production", "--stack", "staging", "--base", "HEAD~1", "--format", "markdown"]), {
             stacks: ["staging", "production"],
             base: "HEAD~1",
             format: "markdown",
+            sets: [],
+            urns: false,
+        });
+        assert.deepEqual(parseArgs(["--stack", "s", "--set", "migration.enabled=true", "--set", 'migration.hosts=["a.example.com"]', "--urns"]), {
+            stacks: ["s"],
+            base: "HEAD",
+            format: "text",
+            sets: ["migration.enabled=true", 'migration.hosts=["a.example.com"]'],
+            urns: true,
         });
         assert.equal(parseArgs(["--stack", "s", "--base", "origin/main"]).base, "origin/main");
         assert.equal(parseArgs(["--stack", "s", "--base", "0123abcd"]).base, "0123abcd");
@@ -272,6 +281,8 @@ describe("npm run diff command line", () => {
         [["--stack", "s", "--base", "-x"], /--base must be a git ref or commit, got '-x'/],
         [["--stack", "s", "--format", "html"], /--format must be one of text, markdown, got 'html'/],
         [["--stack", "s", "--out", "x"], /unknown argument '--out'/],
+        [["--stack", "s", "--set", "migration.enabled"], /--set must be key=value .*got 'migration\.enabled'/],
+        [["--stack", "s", "--set"], /--set needs a value/],
     ];
     for (const [argv, message] of bad) {
         it(`rejects ${JSON.stringify(argv)}`, () => {

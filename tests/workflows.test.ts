@@ -376,7 +376,7 @@ describe("pull requests", () => {
         const checkout = j.steps.find((s: any) => usesAction(s, "actions/checkout"));
         assert.equal(checkout.with["fetch-depth"], 0, "the base commit must be in the clone");
         const diff = j.steps.find((s: any) => /npm run --silent diff/.test(s.run ?? ""));
-        assert.match(diff.run, /npm run --silent diff -- --stack staging --stack production --base "\$BASE_SHA" --format markdown > render-diff\/comment\.md/);
+        assert.match(diff.run, /npm run --silent diff -- --stack staging --stack production --base "\$BASE_SHA" --format markdown --urns > render-diff\/comment\.md/);
         assert.equal(diff.env.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
         const upload = j.steps.find((s: any) => usesAction(s, "actions/upload-artifact"));
         assert.equal(upload.with.name, "render-diff");

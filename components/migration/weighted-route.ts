@@ -88,6 +88,8 @@ export class WeightedRoute extends pulumi.ComponentResource {
     public readonly oldWeight: number;
     /** The objects that carry the weights (HTTPRoute, or the canary Ingress). */
     public readonly routes: pulumi.CustomResource[];
+    /** Name of the route objects (the HTTPRoute, or the main Ingress; the canary adds `-canary`). */
+    public readonly routeName: string;
 
     constructor(name: string, args: WeightedRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:migration:WeightedRoute", name, {}, opts);
@@ -115,6 +117,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
         const oldWeight = 100 - newWeight;
         this.newWeight = newWeight;
         this.oldWeight = oldWeight;
+        this.routeName = routeName;
 
         const newNamespace = args.newService.metadata.namespace;
         const newServiceName = args.newService.metadata.name;

@@ -14,8 +14,8 @@ export { CHART_IMAGES, DEFAULT_COMPONENT_RESOURCES, GRAFANA_ADMIN_PASSWORD_KEY, 
 export type { AzureAdLogin, ComponentResources, HiddenComponents, KubePrometheusStackSettings, ResourceSpec } from "./kube-prometheus-stack-values";
 export { DEFAULT_ALERT_SEVERITIES, DEFAULT_ALERT_THRESHOLDS, defaultAlertGroups, runbookFile } from "./monitoring-rules";
 export type { AlertThresholds, MonitoredApp } from "./monitoring-rules";
-export { ALERTMANAGER_ZONEINFO_CONFIGMAP, GRAFANA_COMMUNITY_REPO, KUBE_PROMETHEUS_STACK_RELEASE, KUBE_PROMETHEUS_STACK_VERSION, MONITORING_LABELS, MONITORING_POD_SECURITY, Monitoring, PROMETHEUS_COMMUNITY_REPO, PROMETHEUS_OPERATOR_CRDS_VERSION, createAlertmanagerFiles, validateAlertmanagerFiles, validateZoneinfo, zoneinfoKey } from "./monitoring";
-export type { AlertmanagerFilesArgs, MonitoringArgs } from "./monitoring";
+export { ALERTMANAGER_RECEIVER_SECRET, ALERTMANAGER_ZONEINFO_CONFIGMAP, GRAFANA_COMMUNITY_REPO, KUBE_PROMETHEUS_STACK_RELEASE, KUBE_PROMETHEUS_STACK_VERSION, MONITORING_LABELS, MONITORING_POD_SECURITY, Monitoring, PROMETHEUS_COMMUNITY_REPO, PROMETHEUS_OPERATOR_CRDS_VERSION, alertmanagerFiles, createAlertmanagerFiles, receiverSecretData, validateAlertmanagerFiles, zoneinfoBase64, zoneinfoKey } from "./monitoring";
+export type { AlertmanagerFiles, AlertmanagerFilesArgs, MonitoringArgs, OnCallArgs } from "./monitoring";
 export { ALERTMANAGER_CONFIG_KEY, OperatorMonitoring, alertmanagerConfigSecretData } from "./operator-monitoring";
 export type { OperatorMonitoringArgs } from "./operator-monitoring";
 export { ServiceMonitor, serviceMonitorSpec } from "./service-monitor";

@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
@@ -12,6 +13,7 @@ import {
 } from "./kube-prometheus-stack-values";
 import { monitoringNetworkPolicySpecs, MonitoringTraffic } from "../platform/namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { AlertmanagerConfig, alertmanagerConfig, ONCALL_ROLES, OnCallRole, OnCallSpec, receiverSecretKey } from "./alertmanager-config";
 
 /** Chart repository of kube-prometheus-stack and prometheus-operator-crds. */
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
@@ -41,56 +43,105 @@ export const ALERTMANAGER_ZONEINFO_CONFIGMAP = "alertmanager-zoneinfo";
 export function zoneinfoKey(zone: string): string {
     return zone.replace(/\//g, "_");
 }
-/** Checks the zone and its TZif data (both modes mount them into Alertmanager). */
-export function validateZoneinfo(v: ArgsValidator, z: { zone: string; tzifBase64: string }): void {
-    v.matches("alertmanagerZoneinfo.zone", z.zone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
-    v.matches("alertmanagerZoneinfo.tzifBase64", z.tzifBase64, /^VFppZ/, "base64 of a TZif file");
+/** Name of the Secret with the Alertmanager receivers' secrets (mounted into Alertmanager; both modes). */
+export const ALERTMANAGER_RECEIVER_SECRET = "alertmanager-receivers";
+
+/** The typed on-call settings and the receivers' secrets: the parsed `monitoring.oncall`. */
+export interface OnCallArgs extends OnCallSpec {
+    /** Each role's receiver secret (a Pulumi secret): required for every receiver that has one (`hasSecret`). */
+    readonly secrets: Readonly<Partial<Record<OnCallRole, pulumi.Input<string>>>>;
 }
 
-/** What Alertmanager mounts besides its configuration, in both monitoring modes. */
+/** The receiver Secret's data: {@link receiverSecretKey} of each role that has a secret → the secret. Pure. */
+export function receiverSecretData(secrets: OnCallArgs["secrets"]): Record<string, pulumi.Input<string>> {
+    const data: Record<string, pulumi.Input<string>> = {};
+    for (const role of ONCALL_ROLES) {
+        const secret = secrets[role];
+        if (secret !== undefined) data[receiverSecretKey(role)] = secret;
+    }
+    return data;
+}
+
+/**
+ * The TZif data of a time zone from the deploying machine's zone database, for Alertmanager's
+ * `location` (its image ships none). Asia/Tokyo has had no DST since 1951, so the data is stable.
+ */
+export function zoneinfoBase64(zone: string, dir = process.env.ZONEINFO_DIR ?? "/usr/share/zoneinfo"): string {
+    const file = `${dir}/${zone}`;
+    if (!fs.existsSync(file)) {
+        throw new pulumi.RunError(`time zone data for ${zone} not found at ${file}: install tzdata (apt-get install tzdata) or set ZONEINFO_DIR`);
+    }
+    return fs.readFileSync(file).toString("base64");
+}
+
+/** What Alertmanager is given besides its pods, in both monitoring modes. */
 export interface AlertmanagerFilesArgs {
-    /** Name of the Secret holding the receiver secrets (the Alertmanager's `spec.secrets`; the config's `*_file` paths point into it). */
-    readonly receiverSecretName: string;
-    /** Receiver secrets: Secret key → value (a Pulumi secret). */
-    readonly receiverSecrets: Record<string, pulumi.Input<string>>;
+    /** The on-call routing and its receivers' secrets; the Alertmanager configuration is built from it. */
+    readonly oncall: OnCallArgs;
     /**
-     * The time zone of the Alertmanager time intervals and its TZif data (base64), mounted into the
-     * Alertmanager pods (the image has no tzdata; without it `location` fails to load).
-     * @default none (only UTC intervals work)
+     * TZif data (base64) of `oncall.timezone`, mounted into the Alertmanager pods (the image has no
+     * tzdata; without it `location` fails to load).
+     * @default the deploying machine's zone database ({@link zoneinfoBase64})
      */
-    readonly alertmanagerZoneinfo?: { readonly zone: string; readonly tzifBase64: string };
+    readonly tzifBase64?: string;
+}
+
+/** What both modes derive from {@link AlertmanagerFilesArgs}. */
+export interface AlertmanagerFiles {
+    /** The receiver Secret ({@link ALERTMANAGER_RECEIVER_SECRET}; the configuration's `*_file` paths point into it). */
+    readonly secretName: string;
+    readonly secretData: Record<string, pulumi.Input<string>>;
+    /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
+    readonly config: AlertmanagerConfig;
+    readonly zone: string;
+    readonly tzifBase64: string;
 }
 
 /** Validates {@link AlertmanagerFilesArgs} (before any child is created). */
 export function validateAlertmanagerFiles(v: ArgsValidator, args: AlertmanagerFilesArgs): void {
-    v.matches("receiverSecretName", args.receiverSecretName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-    for (const k of Object.keys(args.receiverSecrets)) v.matches(`receiverSecrets.${k}`, k, /^[-._a-zA-Z0-9]+$/, "a Secret key");
-    if (args.alertmanagerZoneinfo) validateZoneinfo(v, args.alertmanagerZoneinfo);
+    const o = args.oncall;
+    v.matches("oncall.timezone", o.timezone, /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Asia/Tokyo");
+    for (const role of ONCALL_ROLES) {
+        const r = o.receivers[role];
+        if (!r) throw v.fail(`oncall.receivers.${role}`, "a receiver (every on-call role has one)", r);
+        if (r.hasSecret && o.secrets[role] === undefined) throw v.fail(`oncall.secrets.${role}`, `set: the ${r.kind} receiver reads its secret from the receiver Secret`, o.secrets[role]);
+    }
+    if (args.tzifBase64 !== undefined) v.matches("tzifBase64", args.tzifBase64, /^VFppZ/, "base64 of a TZif file");
+}
+
+/** The receiver Secret, configuration and zone data of `args` (reads the zone database unless given). */
+export function alertmanagerFiles(args: AlertmanagerFilesArgs): AlertmanagerFiles {
+    const o = args.oncall;
+    return {
+        secretName: ALERTMANAGER_RECEIVER_SECRET,
+        secretData: receiverSecretData(o.secrets),
+        config: alertmanagerConfig(o, { secretName: ALERTMANAGER_RECEIVER_SECRET }),
+        zone: o.timezone,
+        tzifBase64: args.tzifBase64 ?? zoneinfoBase64(o.timezone),
+    };
 }
 
 /**
- * The receiver Secret (`${name}-receivers`) and, with a time zone, the zoneinfo ConfigMap
- * (`${name}-zoneinfo`) of Alertmanager, as children of `parent`; the same objects in both modes.
+ * The receiver Secret (`${name}-receivers`) and the zoneinfo ConfigMap (`${name}-zoneinfo`) of
+ * Alertmanager, as children of `parent`; the same objects in both modes.
  */
 export function createAlertmanagerFiles(
     parent: pulumi.Resource,
     name: string,
     namespace: string,
-    args: AlertmanagerFilesArgs,
+    files: AlertmanagerFiles,
     opts: { readonly labels?: Record<string, string>; readonly dependsOn?: pulumi.Resource[] } = {},
-): { receiverSecret: k8s.core.v1.Secret; zoneinfo?: { zone: string; configMapName: string; key: string; configMap: k8s.core.v1.ConfigMap } } {
+): { receiverSecret: k8s.core.v1.Secret; zoneinfo: { zone: string; configMapName: string; key: string; configMap: k8s.core.v1.ConfigMap } } {
     const metadata = (n: string) => ({ name: n, namespace, ...(opts.labels ? { labels: opts.labels } : {}) });
     const childOpts = { parent, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) };
     const receiverSecret = new k8s.core.v1.Secret(
         `${name}-receivers`,
-        { metadata: metadata(args.receiverSecretName), type: "Opaque", stringData: Object.fromEntries(Object.entries(args.receiverSecrets).map(([k, x]) => [k, pulumi.secret(x)])) },
+        { metadata: metadata(files.secretName), type: "Opaque", stringData: Object.fromEntries(Object.entries(files.secretData).map(([k, x]) => [k, pulumi.secret(x)])) },
         childOpts,
     );
-    const z = args.alertmanagerZoneinfo;
-    if (!z) return { receiverSecret };
-    const key = zoneinfoKey(z.zone);
-    const configMap = new k8s.core.v1.ConfigMap(`${name}-zoneinfo`, { metadata: metadata(ALERTMANAGER_ZONEINFO_CONFIGMAP), binaryData: { [key]: z.tzifBase64 } }, childOpts);
-    return { receiverSecret, zoneinfo: { zone: z.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key, configMap } };
+    const key = zoneinfoKey(files.zone);
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-zoneinfo`, { metadata: metadata(ALERTMANAGER_ZONEINFO_CONFIGMAP), binaryData: { [key]: files.tzifBase64 } }, childOpts);
+    return { receiverSecret, zoneinfo: { zone: files.zone, configMapName: ALERTMANAGER_ZONEINFO_CONFIGMAP, key, configMap } };
 }
 
 export interface MonitoringArgs extends AlertmanagerFilesArgs {
@@ -102,8 +153,6 @@ export interface MonitoringArgs extends AlertmanagerFilesArgs {
     readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec; readonly remoteWriteReceiver?: boolean };
     readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec };
-    /** The whole Alertmanager configuration (no secrets in it: receivers use `*_file` fields). */
-    readonly alertmanagerConfig: Record<string, unknown>;
     /** Entra ID login for Grafana. @default none (local admin only) */
     readonly grafanaAzureAd?: {
         readonly tenantId: string;
@@ -143,6 +192,10 @@ export class Monitoring extends pulumi.ComponentResource {
     public readonly releaseName: pulumi.Output<string>;
     /** Secret with the Grafana admin user and password. */
     public readonly grafanaAdminSecretName: pulumi.Output<string>;
+    /** The Alertmanager configuration built from the on-call spec (what kube-prometheus-stack is given). */
+    public readonly alertmanagerConfig: AlertmanagerConfig;
+    /** Secret with the receivers' secrets (mounted into Alertmanager). */
+    public readonly receiverSecretName: string;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:monitoring:Monitoring", name, {}, opts);
@@ -165,6 +218,7 @@ export class Monitoring extends pulumi.ComponentResource {
         if (args.network.remoteWrite && !args.prometheus.remoteWriteReceiver) {
             throw v.fail("network.remoteWrite", "unset unless prometheus.remoteWriteReceiver is on (nothing listens for the remote write otherwise)", args.network.remoteWrite.namespace);
         }
+        const files = alertmanagerFiles(args);
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -197,14 +251,9 @@ export class Monitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: [namespace] },
         );
 
-        const files = createAlertmanagerFiles(this, name, ns, args, { dependsOn: [namespace] });
-        const deps: pulumi.Resource[] = [this.crds, adminSecret, files.receiverSecret];
-        let zoneinfo: { zone: string; configMapName: string; key: string } | undefined;
-        if (files.zoneinfo) {
-            const { configMap, ...mount } = files.zoneinfo;
-            zoneinfo = mount;
-            deps.push(configMap);
-        }
+        const created = createAlertmanagerFiles(this, name, ns, files, { dependsOn: [namespace] });
+        const { configMap, ...zoneinfo } = created.zoneinfo;
+        const deps: pulumi.Resource[] = [this.crds, adminSecret, created.receiverSecret, configMap];
         let azureAd: { tenantId: string; clientId: string; clientSecretSecretName: string; allowedGroups: readonly string[]; rootUrl: string } | undefined;
         if (args.grafanaAzureAd) {
             const a = args.grafanaAzureAd;
@@ -229,7 +278,7 @@ export class Monitoring extends pulumi.ComponentResource {
             componentResources: args.componentResources,
             hiddenComponents: args.hiddenComponents,
             prometheus: args.prometheus,
-            alertmanager: { ...args.alertmanager, secrets: [args.receiverSecretName], config: args.alertmanagerConfig, zoneinfo },
+            alertmanager: { ...args.alertmanager, secrets: [files.secretName], config: files.config, zoneinfo },
             grafana: { ...args.grafana, adminSecretName, dashboardLabel: args.dashboardLabel ?? "grafana_dashboard", azureAd, namespace: ns },
         });
 
@@ -256,6 +305,8 @@ export class Monitoring extends pulumi.ComponentResource {
         this.namespace = namespace.metadata.name;
         this.releaseName = this.release.name;
         this.grafanaAdminSecretName = adminSecret.metadata.name;
-        this.registerOutputs({ namespace: this.namespace, releaseName: this.releaseName, grafanaAdminSecretName: this.grafanaAdminSecretName });
+        this.alertmanagerConfig = files.config;
+        this.receiverSecretName = files.secretName;
+        this.registerOutputs({ namespace: this.namespace, releaseName: this.releaseName, grafanaAdminSecretName: this.grafanaAdminSecretName, receiverSecretName: this.receiverSecretName });
     }
 }

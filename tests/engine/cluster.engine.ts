@@ -337,8 +337,19 @@ describe("the real engine against the real control plane (local stack, existing 
     it("2. pulumi preview --expect-no-changes right after up (no perpetual diff)", async (t) => {
         if (!guard(t)) return;
         await step("no-change preview", () => {
-            const r = ctx!.ws.pulumi(["preview", "--stack", STACK, "--expect-no-changes", "--diff"], { timeoutMs: 600_000 });
+            const r = ctx!.ws.pulumi(["preview", "--stack", STACK, "--expect-no-changes", "--diff", "--show-sames"], { timeoutMs: 600_000 });
             assert.equal(r.status, 0, output(r));
+            // The migration is one node of the preview, its parts below it (issue 14): `--diff` prints each URN.
+            const esc = (x: string) => x.replace(/[$.]/g, "\\$&");
+            assert.match(r.stdout, /\[urn=urn:pulumi:engine::it-ops-infra::itops:migration:Migration::itops-migration\]/, `the Migration node in the preview\n${output(r)}`);
+            for (const [type, name] of [
+                ["itops:migration:WeightedRoute", "itops-migration-route"],
+                ["itops:migration:DeploymentReplicas", "itops-migration-old-replicas"],
+                ["itops:monitoring:AlertRules", "itops-migration-alerts"],
+            ]) {
+                assert.match(r.stdout, new RegExp(`\\[urn=urn:pulumi:engine::it-ops-infra::itops:migration:Migration\\$${esc(type)}::${name}\\]`), `${type} ${name} under the Migration node\n${output(r)}`);
+            }
+            t.diagnostic(r.stdout.split("\n").filter((l) => /itops-migration/.test(l)).join(" | "));
         });
     });
 

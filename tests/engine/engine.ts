@@ -63,22 +63,37 @@ export interface Workspace {
     pulumiAsync(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }>;
     /** Removes the scratch directory and the backend. */
     dispose(): void;
+    /** Links the scratch project to the code of `source` instead (e.g. from an older commit's checkout to this tree's), and copies its Pulumi.yaml. */
+    relink(source: string): void;
 }
 
 /** Code the program needs, linked into the scratch project. */
 const LINKED = ["infra", "components", "policy", "scripts", "node_modules", "package.json", "tsconfig.json"];
 
-/** A scratch project with its own file backend and PULUMI_HOME; `pulumi login file://…` done. */
-export function workspace(): Workspace {
+/** Points the scratch project `dir` at the code of `source` (node_modules always this tree's) and copies its Pulumi.yaml. */
+function linkCode(dir: string, source: string): void {
+    fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    for (const f of LINKED) {
+        fs.rmSync(path.join(dir, f), { force: true });
+        const from = f === "node_modules" ? path.join(PROJECT_DIR, f) : path.join(source, f);
+        if (fs.existsSync(from)) fs.symlinkSync(from, path.join(dir, f));
+    }
+}
+
+/**
+ * A scratch project with its own file backend and PULUMI_HOME; `pulumi login file://…` done. Its
+ * code is this tree's, or that of the checkout in `source` (with this tree's node_modules).
+ */
+export function workspace(source = PROJECT_DIR): Workspace {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "itops-engine-"));
     const dir = path.join(root, "project");
     const backend = path.join(root, "state");
     const home = path.join(root, "pulumi-home");
     for (const d of [dir, backend, home]) fs.mkdirSync(d, { recursive: true });
-    for (const f of fs.readdirSync(PROJECT_DIR)) {
-        if (/^Pulumi(\..+)?\.yaml$/.test(f)) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    for (const f of fs.readdirSync(source)) {
+        if (/^Pulumi(\..+)?\.yaml$/.test(f)) fs.copyFileSync(path.join(source, f), path.join(dir, f));
     }
-    for (const f of LINKED) fs.symlinkSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    linkCode(dir, source);
     const pulumiBin = pulumiBinary();
     const bin = path.dirname(pulumiBin);
     const env: NodeJS.ProcessEnv = {
@@ -115,7 +130,7 @@ export function workspace(): Workspace {
         });
     const login = run(["login", `file://${backend}`]);
     if (login.status !== 0) throw new Error(`pulumi login file://${backend} failed: ${login.stderr}`);
-    return { dir, env, pulumi: run, pulumiAsync: runAsync, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
+    return { dir, env, pulumi: run, pulumiAsync: runAsync, dispose: () => fs.rmSync(root, { recursive: true, force: true }), relink: (source: string) => linkCode(dir, source) };
 }
 
 /** `stack init <name> --secrets-provider passphrase`; throws with the CLI's output on failure. */
@@ -131,7 +146,7 @@ export function output(r: { stdout: string; stderr: string; status: number | nul
 
 /** A stand-in value for a required secret the stack file does not hold (the users set theirs once per machine). */
 function standInSecret(key: string): string {
-    if (/\.uri$/.test(key)) return "mongodb://itops:stand-in@mongo.example.internal:27017/itops";
+    if (/(\.uri|Uri)$/.test(key)) return "mongodb://itops:stand-in@mongo.example.internal:27017/itops";
     if (/\.url$/.test(key)) return "https://hooks.example.com/stand-in";
     return "stand-in-secret";
 }

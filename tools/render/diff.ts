@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { structuredPatch } from "diff";
 import * as YAML from "yaml";
+import { createUrn, parseUrn } from "./aliases";
 
 /** A rendered stack: path relative to `<out>/<stack>/` (with `/` separators) → file text. */
 export type RenderTree = ReadonlyMap<string, string>;
@@ -261,4 +262,173 @@ export function formatMarkdown(diffs: readonly StackDiff[], opts: MarkdownOption
         }
     }
     return body.replace(/\n*$/, "\n");
+}
+
+/** One resource as the engine sees it: its engine URN, alias URNs, and what decides a replacement. */
+export interface UrnResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly aliases: readonly string[];
+    readonly inputs: Record<string, unknown>;
+    readonly replaceOnChanges?: readonly string[];
+}
+
+interface ResourcesJsonEntry extends ResourceEntry {
+    inputs?: Record<string, unknown>;
+    options?: { replaceOnChanges?: string[] };
+}
+
+/**
+ * The resources of a render with their engine URNs: resources.json's URNs are the mock runtime's
+ * (a type qualified by its parent's type only), so the engine URN is computed again from each
+ * resource's type, name and parent chain (a render from before urns.json existed works as well);
+ * alias URNs come from urns.json, when the render has it. Empty when the render has no resources.json.
+ */
+export function urnResources(tree: RenderTree): UrnResource[] {
+    const text = tree.get("resources.json");
+    if (text === undefined) return [];
+    const list = JSON.parse(text) as ResourcesJsonEntry[];
+    const urns = tree.get("urns.json");
+    const aliasesOf = new Map<string, string[]>();
+    if (urns !== undefined) for (const u of JSON.parse(urns) as { urn: string; aliases?: string[] }[]) aliasesOf.set(u.urn, u.aliases ?? []);
+    const engineOf = new Map<string, string>();
+    const out: UrnResource[] = [];
+    for (const r of list) {
+        if (!r.urn || !r.type || r.name === undefined) throw new Error(`resources.json: an entry without urn, type or name: ${JSON.stringify(r).slice(0, 200)}`);
+        const { project, stack } = parseUrn(r.urn);
+        // A parent that is not in the list is the stack (no resource's engine parent).
+        const parent = r.parent !== undefined ? engineOf.get(r.parent) : undefined;
+        const urn = createUrn(r.name, r.type, parent, project, stack);
+        engineOf.set(r.urn, urn);
+        if (urns !== undefined && !aliasesOf.has(urn)) throw new Error(`urns.json has no entry for ${urn} (resources.json and urns.json disagree)`);
+        out.push({
+            urn,
+            type: r.type,
+            name: r.name,
+            aliases: aliasesOf.get(urn) ?? [],
+            inputs: r.inputs ?? {},
+            replaceOnChanges: r.options?.replaceOnChanges,
+        });
+    }
+    return out;
+}
+
+/** What the engine would do with the resources of a base render when the head render is deployed over it. */
+export interface UrnChanges {
+    /** A base URN that is gone, taken over by the head resource that lists it among its aliases. */
+    readonly moved: readonly { readonly from: string; readonly to: string }[];
+    /** Base URNs no head resource has or aliases: the engine deletes them. */
+    readonly deleted: readonly string[];
+    /** Head URNs that neither exist at the base nor alias a base URN: the engine creates them. */
+    readonly created: readonly string[];
+    /** Head resources matched with a base resource whose identity changes: the engine replaces them. */
+    readonly replaced: readonly { readonly urn: string; readonly reason: string }[];
+    /** A base URN aliased by more than one head resource (the engine refuses the update). */
+    readonly conflicts: readonly { readonly from: string; readonly to: readonly string[] }[];
+}
+
+function at(v: unknown, p: readonly string[]): unknown {
+    let x = v;
+    for (const k of p) x = x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined;
+    return x;
+}
+
+/**
+ * Why deploying `head` over `base` (the same resource) would replace it, or undefined: a Kubernetes
+ * object's kind, name or namespace, a Helm release's name or namespace, an Azure resource's
+ * location or a top-level `…Name` input, or a field of its `replaceOnChanges`. Other inputs are
+ * updated in place (or are a provider's business: the check is conservative, not complete).
+ */
+export function replaceReason(base: UrnResource, head: UrnResource): string | undefined {
+    const paths: string[][] = [];
+    if (head.type.startsWith("kubernetes:helm.sh/")) paths.push(["name"], ["namespace"]);
+    else if (head.type.startsWith("kubernetes:")) paths.push(["kind"], ["metadata", "name"], ["metadata", "namespace"]);
+    if (head.type.startsWith("azure-native:")) {
+        for (const k of new Set([...Object.keys(base.inputs), ...Object.keys(head.inputs)])) if (k === "location" || /Name$/.test(k)) paths.push([k]);
+    }
+    for (const f of head.replaceOnChanges ?? []) paths.push(f.split("."));
+    for (const p of paths) {
+        const a = JSON.stringify(at(base.inputs, p));
+        const b = JSON.stringify(at(head.inputs, p));
+        if (a !== b) return `${p.join(".")} ${a ?? "(unset)"} → ${b ?? "(unset)"}`;
+    }
+    return undefined;
+}
+
+/**
+ * Matches the resources of two renders as the engine does: by URN, else by a head resource's alias
+ * URNs (an alias counts only when its URN is not also a head URN). Pure.
+ */
+export function urnChanges(base: readonly UrnResource[], head: readonly UrnResource[]): UrnChanges {
+    const baseBy = new Map(base.map((r) => [r.urn, r]));
+    const headUrns = new Set(head.map((r) => r.urn));
+    const claims = new Map<string, string[]>();
+    const pairs: [UrnResource, UrnResource][] = [];
+    const created: string[] = [];
+    for (const h of head) {
+        const same = baseBy.get(h.urn);
+        if (same) {
+            pairs.push([same, h]);
+            continue;
+        }
+        const from = h.aliases.filter((a) => baseBy.has(a) && !headUrns.has(a));
+        if (from.length === 0) {
+            created.push(h.urn);
+            continue;
+        }
+        for (const a of from) claims.set(a, [...(claims.get(a) ?? []), h.urn]);
+        pairs.push([baseBy.get(from[0])!, h]);
+    }
+    const moved: { from: string; to: string }[] = [];
+    const conflicts: { from: string; to: string[] }[] = [];
+    for (const [from, to] of claims) {
+        if (to.length > 1) conflicts.push({ from, to });
+        else moved.push({ from, to: to[0] });
+    }
+    const matched = new Set([...headUrns, ...claims.keys()]);
+    const deleted = base.filter((r) => !matched.has(r.urn)).map((r) => r.urn);
+    const replaced: { urn: string; reason: string }[] = [];
+    for (const [b, h] of pairs) {
+        const reason = replaceReason(b, h);
+        if (reason) replaced.push({ urn: h.urn, reason });
+    }
+    return { moved, deleted, created, replaced, conflicts };
+}
+
+/** The `npm run diff -- --urns` report of one stack: moves, creates, and every delete, replace or conflict. */
+export function formatUrnChanges(stack: string, c: UrnChanges): string {
+    const counts = [`${c.moved.length} moved`, `${c.created.length} created`, `${c.deleted.length} deleted`, `${c.replaced.length} replaced`, ...(c.conflicts.length ? [`${c.conflicts.length} conflicting aliases`] : [])];
+    const out = [`${stack} URNs: ${counts.join(", ")}`];
+    for (const m of c.moved) out.push(`  moved    ${m.from}`, `        -> ${m.to}`);
+    for (const u of c.created) out.push(`  created  ${u}`);
+    for (const u of c.deleted) out.push(`  DELETED  ${u}`);
+    for (const r of c.replaced) out.push(`  REPLACED ${r.urn} (${r.reason})`);
+    for (const x of c.conflicts) out.push(`  CONFLICT ${x.from} is an alias of ${x.to.join(", ")}`);
+    return out.join("\n") + "\n";
+}
+
+/** At most this many URN lines per stack in the pull-request comment (the rest: `npm run diff -- --urns`). */
+export const MAX_URN_LINES = 60;
+
+/**
+ * The URN report of the pull-request comment: per stack its counts (deletes, replacements and
+ * conflicts in bold) and the report itself in a collapsed block, at most {@link MAX_URN_LINES} lines.
+ */
+export function formatUrnMarkdown(reports: readonly { readonly stack: string; readonly changes: UrnChanges }[]): string {
+    const out = ["", "### URNs", "", "What the engine does with each resource of the base: moved (through an alias), created, **deleted**, **replaced**.", ""];
+    for (const { stack, changes } of reports) {
+        const bad = changes.deleted.length + changes.replaced.length + changes.conflicts.length;
+        const lines = formatUrnChanges(stack, changes).trimEnd().split("\n");
+        const head = lines[0].replace(/(\d+ (deleted|replaced|conflicting aliases))/g, (m) => (m.startsWith("0 ") ? m : `**${m}**`));
+        const body = lines.slice(1);
+        out.push(`- ${bad ? "⚠ " : ""}${head}`);
+        if (body.length) {
+            const shown = body.slice(0, MAX_URN_LINES);
+            const more = body.length - shown.length;
+            const fence = fenceFor(shown.join("\n"));
+            out.push("", "  <details><summary>details</summary>", "", `  ${fence}`, ...shown.map((l) => `  ${l}`), `  ${fence}`, ...(more ? [`  … ${more} more lines: \`npm run diff -- --stack ${stack} --urns\``] : []), "", "  </details>", "");
+        }
+    }
+    return out.join("\n").replace(/\n*$/, "\n");
 }

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT, StackConfig } from "../../infra/config";
 import { deployStack } from "../../infra/stack";
+import { allAliasUrns, createUrn, parseUrn } from "./aliases";
 import { ItOpsMocks } from "./mocks";
 import { PROJECT_DIR, RenderOptions, stackConfigFor, toRuntimeConfig } from "./stack-file";
 
@@ -29,6 +30,14 @@ export interface RenderedResource {
     readonly type: string;
     readonly name: string;
     readonly parent?: string;
+    /**
+     * The URN the Pulumi engine gives the resource. `urn` and `parent` are the mock runtime's, which
+     * qualify a type by its parent's type only (and the stack's); the engine qualifies it by every
+     * ancestor's type except the stack's (./aliases.ts).
+     */
+    readonly engineUrn?: string;
+    /** Engine URNs Pulumi takes as this resource's former URNs (its `aliases` and those inherited from its ancestors), when it has any. */
+    readonly aliases?: string[];
     readonly custom: boolean;
     readonly inputs: Record<string, unknown>;
     readonly options: RenderedOptions;
@@ -103,6 +112,38 @@ async function resolveOptions(o: Recorded["opts"]): Promise<RenderedOptions> {
     return JSON.parse(JSON.stringify(out)) as RenderedOptions;
 }
 
+/**
+ * The engine URN one alias option names: a URN as given, or a spec completed from the resource's
+ * name, type, parent, project and stack (as the SDK's `collapseAliasToUrn`). `engineUrnOf` maps a
+ * resource's mock URN to its engine URN (for a spec's `parent`).
+ */
+async function aliasUrn(
+    alias: pulumi.Input<string | pulumi.Alias>,
+    r: { name: string; type: string; parentUrn: string | undefined },
+    project: string,
+    stack: string,
+    engineUrnOf: (mockUrn: string) => string,
+): Promise<string> {
+    const a = (await resolveDeep(alias)) as string | Record<string, unknown>;
+    if (typeof a === "string") return a;
+    // `alias` itself (not its resolved copy) says whether `parent` was given: rootStackResource is undefined.
+    const spec = (pulumi.Output.isInstance(alias) ? await (alias as any).promise() : alias) as pulumi.Alias;
+    const has = (k: keyof pulumi.Alias) => Object.prototype.hasOwnProperty.call(spec, k);
+    let parentUrn = r.parentUrn;
+    if (has("parent")) {
+        if (spec.parent === undefined) parentUrn = undefined;
+        else if (pulumi.Resource.isInstance(spec.parent)) parentUrn = engineUrnOf((await resolveDeep(spec.parent.urn)) as string);
+        else parentUrn = (await resolveDeep(spec.parent)) as string;
+    }
+    return createUrn(
+        has("name") ? String(a.name) : r.name,
+        has("type") ? String(a.type) : r.type,
+        parentUrn,
+        has("project") ? String(a.project) : project,
+        has("stack") ? String(a.stack) : stack,
+    );
+}
+
 /** What a program registered under the mocks: resources in order and its resolved outputs. */
 export interface Recording {
     readonly resources: RenderedResource[];
@@ -172,14 +213,30 @@ async function record(program: () => unknown, stack: string): Promise<Recording>
 
     const stackUrn = stackResource ? ((await resolveDeep(stackResource.urn)) as string) : undefined;
     const resources: RenderedResource[] = [];
+    // Per mock URN, in registration order (a parent registers before its children): engine URN,
+    // alias URNs and name. The stack is no resource's engine parent.
+    const engine = new Map<string, { urn: string; aliases: string[]; name: string }>();
+    const engineUrnOf = (mockUrn: string) => {
+        const e = engine.get(mockUrn);
+        if (!e) throw new Error(`render: ${mockUrn} is used before it is registered`);
+        return e.urn;
+    };
     for (const r of records) {
         const urn = (await resolveDeep(r.res.urn)) as string;
         const parent = r.opts.parent ? ((await resolveDeep(r.opts.parent.urn)) as string) : stackUrn;
+        const { project, stack: stackName } = parseUrn(urn);
+        const engineParent = parent === undefined || parent === stackUrn ? undefined : engine.get(parent);
+        const engineUrn = createUrn(r.name, r.type, engineParent?.urn, project, stackName);
+        const own = await Promise.all((r.opts.aliases ?? []).map((a) => aliasUrn(a, { name: r.name, type: r.type, parentUrn: engineParent?.urn }, project, stackName, engineUrnOf)));
+        const aliases = allAliasUrns({ urn: engineUrn, name: r.name, type: r.type, parentName: engineParent?.name ?? "", own, parentAliases: engineParent?.aliases ?? [] });
+        engine.set(urn, { urn: engineUrn, aliases, name: r.name });
         resources.push({
             urn,
             type: r.type,
             name: r.name,
             parent,
+            engineUrn,
+            ...(aliases.length ? { aliases } : {}),
             custom: r.custom,
             inputs: ((await resolveDeep(r.props)) ?? {}) as Record<string, unknown>,
             options: await resolveOptions(r.opts),

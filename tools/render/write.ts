@@ -55,6 +55,17 @@ export const writeResources: Writer = (r, dir) => {
     return [write(path.join(dir, "resources.json"), JSON.stringify(list, null, 2) + "\n")];
 };
 
+/**
+ * `urns.json`: every resource's URN as the Pulumi engine computes it (resources.json has the mock
+ * runtime's) and, when it has any, the alias URNs the engine matches against the state: its own
+ * `aliases` and those inherited from its ancestors. A URN that changes without an alias naming the
+ * old one is a replace + delete (`npm run diff -- --urns`, tests/urn-stability.test.ts).
+ */
+export const writeUrns: Writer = (r, dir) => {
+    const list = r.resources.map((x) => ({ urn: x.engineUrn ?? x.urn, type: x.type, name: x.name, ...(x.aliases?.length ? { aliases: x.aliases } : {}) }));
+    return [write(path.join(dir, "urns.json"), JSON.stringify(list, null, 2) + "\n")];
+};
+
 export const writeManifests: Writer = (r, dir) => {
     const seen = new Set<string>();
     const files: string[] = [];
@@ -131,7 +142,7 @@ export const writeVerifyEnv: Writer = (r, dir) => {
 };
 
 /** Every writer, in order. Later parts of the program add theirs here. */
-export const WRITERS: Writer[] = [writeResources, writeManifests, writeHelm, writeOutputs, writePrometheusRules, writeAlertmanagerConfig, writeVerifyEnv];
+export const WRITERS: Writer[] = [writeResources, writeUrns, writeManifests, writeHelm, writeOutputs, writePrometheusRules, writeAlertmanagerConfig, writeVerifyEnv];
 
 /** Writes the rendering to `<out>/<stack>/`, replacing what an earlier render left there. */
 export function writeRendering(r: Rendering, outDir: string): string[] {
