@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
-import { SECURE_PLACEHOLDER } from "../infra/config/reader";
+import { SECURE_PLACEHOLDER } from "../infra/config/kit";
 import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR } from "./helpers";
 
@@ -156,35 +156,37 @@ describe("validation: every rule rejects bad input with one line naming the key"
 });
 
 describe("secrets", () => {
-    // A section that takes a secret, exercised through the reader the sections use.
-    const { ObjectReader } = require("../infra/config/reader") as typeof import("../infra/config/reader");
+    // A section that takes a secret, exercised through the schema's secret resolution.
+    const { resolveSecrets, SecretRef } = require("../infra/config/kit") as typeof import("../infra/config/kit");
+    const ctxOf = (secret: boolean, placeholders = false) => ({ stack: "t", secretFields: new Set(secret ? ["app"] : []), secretPlaceholders: placeholders, placeholders: [] as string[] });
+    const resolve = (value: string | undefined, ctx: ReturnType<typeof ctxOf>, rule = {}) => {
+        const problems: { key: string; message: string }[] = [];
+        const v = resolveSecrets({ dbUri: new SecretRef(value, rule) }, ["app"], "it-ops-infra:", ctx, problems) as { dbUri: unknown };
+        return { v: v.dbUri, problems: problems.map((p) => p.message) };
+    };
 
     it("a secret set in plaintext is rejected, naming the key", () => {
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, false);
-        assert.throws(() => r.secretString("dbUri"), /it-ops-infra:app\.dbUri must be set as a secret/);
+        assert.match(resolve("mongodb://u:p@h", ctxOf(false)).problems[0], /^it-ops-infra:app\.dbUri must be set as a secret/);
     });
 
     it("a missing required secret is an error in a real run and a placeholder in the offline render", async () => {
-        const real = new ObjectReader("it-ops-infra:app", {}, true);
-        assert.throws(() => real.secretString("dbUri"), /it-ops-infra:app\.dbUri is required: set it with `pulumi config set --secret/);
-        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
-        const offline = new ObjectReader("it-ops-infra:app", {}, true, ctx);
-        const v = offline.secretString("dbUri")!;
-        assert.equal(await (v as any).isSecret, true);
+        assert.match(resolve(undefined, ctxOf(true)).problems[0], /^it-ops-infra:app\.dbUri is required: set it with `pulumi config set --secret/);
+        const ctx = ctxOf(true, true);
+        const r = resolve(undefined, ctx);
+        assert.deepEqual(r.problems, []);
+        assert.equal(await (r.v as any).isSecret, true);
         assert.deepEqual(ctx.placeholders, ["it-ops-infra:app.dbUri"]);
     });
 
     it("a secure: value of a stack file is a secret placeholder offline", async () => {
-        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: SECURE_PLACEHOLDER }, true, ctx);
-        const v = r.secretString("dbUri", { pattern: /^mongodb/ })!;
-        assert.equal(await (v as any).isSecret, true);
+        const r = resolve(SECURE_PLACEHOLDER, ctxOf(true, true), { pattern: /^mongodb/ });
+        assert.deepEqual(r.problems, []);
+        assert.equal(await (r.v as any).isSecret, true);
     });
 
     it("a secret from a secret key is a Pulumi secret", async () => {
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, true);
-        const v = r.secretString("dbUri")!;
-        assert.equal(await (v as any).isSecret, true);
-        assert.equal(await (v as any).promise(), "mongodb://u:p@h");
+        const r = resolve("mongodb://u:p@h", ctxOf(true));
+        assert.equal(await (r.v as any).isSecret, true);
+        assert.equal(await (r.v as any).promise(), "mongodb://u:p@h");
     });
 });
