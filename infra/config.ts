@@ -50,7 +50,7 @@ const sectionShape = (mode: "aks" | "existing") => ({
     app: appSchema,
     monitoring: monitoringSchema,
     backup: backupSchemas[mode],
-    migration: z.union([migrationSchemas.disabled, migrationSchemas.full]),
+    migration: z.union([migrationSchemas.disabled, migrationSchemas.full]).describe("The staged migration from the old system (weighted routing, replicas, data copy, health gate); see docs/migration.md."),
     verification: verificationSchema,
 });
 

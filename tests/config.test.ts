@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
 import { SECURE_PLACEHOLDER } from "../infra/config/kit";
 import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, synthInProcess } from "./helpers";
 
 function stackFile(stack: string): RawStackConfig {
     return readStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
@@ -188,5 +188,72 @@ describe("secrets", () => {
         const r = resolve("mongodb://u:p@h", ctxOf(true));
         assert.equal(await (r.v as any).isSecret, true);
         assert.equal(await (r.v as any).promise(), "mongodb://u:p@h");
+    });
+});
+
+describe("every problem at once (schema-first config, issue 14)", () => {
+    function problems(stack: string, sets: string[]): string[] {
+        const e = parseError(stack, sets);
+        assert.equal(e.problems.length, e.message.split("\n").length);
+        assert.equal(e.key, e.problems[0].key);
+        return e.message.split("\n");
+    }
+
+    it("reports several bad keys of different sections in one error, one line each", () => {
+        const lines = problems("production", ["app.replicas=0", "cluster.userPool.maxCount=2000", "monitoring.alerts.cpuPercent=500", "backup.schedule=never", "verification.loadTest.rate=0"]);
+        assert.deepEqual(lines, [
+            "it-ops-infra:cluster.userPool.maxCount must be an integer <= 1000, got 2000",
+            "it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
+            "it-ops-infra:monitoring.alerts.cpuPercent must be a number >= 1 and <= 100, got 500",
+            'it-ops-infra:backup.schedule must be a Kubernetes CronJob schedule such as "0 2 * * *" (needs 5 fields (minute hour day-of-month month day-of-week), got 1), got "never"',
+            "it-ops-infra:verification.loadTest.rate must be an integer >= 1 and <= 10000, got 0",
+        ]);
+    });
+
+    it("reports several bad keys of one object, and a missing one, together", () => {
+        const lines = problems("production", ["app.ports.http=80", "app.zoneSpread=Sometimes", "app.split=yes", "app.database=null"]);
+        assert.deepEqual(lines, [
+            "it-ops-infra:app.ports.http must be an integer >= 1024 (the containers run as non-root) and <= 65535, got 80",
+            'it-ops-infra:app.split must be true or false, got "yes"',
+            'it-ops-infra:app.zoneSpread must be one of DoNotSchedule, ScheduleAnyway, got "Sometimes"',
+            "it-ops-infra:app.database is required: an object",
+        ]);
+    });
+
+    it("names an unknown key, with the keys known there, at any depth and at the root", () => {
+        assert.deepEqual(problems("production", ["app.ports.grpc=5000"]), ["it-ops-infra:app.ports.grpc is not a known setting (known here: api, http, metrics)"]);
+        const [root] = problems("production", ["colour=blue"]);
+        assert.match(root, /^it-ops-infra:colour is not a known setting \(known here: app, backup, cluster, location, migration, monitoring, network, protect, regionZones, registry, resourceGroupName, tags, verification\)$/);
+    });
+
+    it("a key that is wrong in this mode says where it belongs", () => {
+        assert.deepEqual(problems("production", ["monitoring.existingOperator.labels={}"]), ['it-ops-infra:monitoring.existingOperator is only used with monitoring.mode existing-operator, got {"labels":{}}']);
+        assert.deepEqual(problems("production", ["monitoring.prometheus.service=prom"]), [
+            'it-ops-infra:monitoring.prometheus.service is derived from the chart in monitoring.mode helm (Prometheus runs in monitoring.namespace as its release\'s Service); it is only set in mode existing-operator, got "prom"',
+        ]);
+    });
+
+    const REMOVED: [string, string][] = [
+        ["app.monitoringNamespace=observability", "it-ops-infra:app.monitoringNamespace is no longer a key: the monitoring namespace is set once, in monitoring.namespace (scrapes are admitted from monitoring.prometheus.namespace)"],
+        ["verification.dashboardNamespace=monitoring", "it-ops-infra:verification.dashboardNamespace is no longer a key: the report dashboard goes to monitoring.namespace (Grafana's dashboard sidecar reads only there)"],
+        ["verification.checks.monitoringNamespace=monitoring", "it-ops-infra:verification.checks.monitoringNamespace is no longer a key: the checks use monitoring.namespace and monitoring.prometheus.namespace"],
+        ["verification.checks.prometheusService=prom", "it-ops-infra:verification.checks.prometheusService is no longer a key: Prometheus' Service is derived: monitoring.prometheus.service"],
+        ["verification.checks.prometheusPort=9090", "it-ops-infra:verification.checks.prometheusPort is no longer a key: Prometheus' port is derived: monitoring.prometheus.port"],
+        ["migration.gate.prometheusNamespace=monitoring", "it-ops-infra:migration.gate.prometheusNamespace is no longer a key: the gate's Prometheus is derived: monitoring.prometheus.namespace (the `prometheus` stack output)"],
+        ["migration.gate.prometheusService=prom", "it-ops-infra:migration.gate.prometheusService is no longer a key: the gate's Prometheus is derived: monitoring.prometheus.service (the `prometheus` stack output)"],
+    ];
+    for (const [set, line] of REMOVED) {
+        it(`a removed key names its replacement: ${set.split("=")[0]}`, () => {
+            assert.deepEqual(problems("production", [set]), [line]);
+        });
+    }
+
+    it("the offline render prints every problem as its own error line and exits 2", async () => {
+        const r = await synthInProcess(["--stack", "staging", "--quiet", "--set", "app.replicas=0", "--set", "app.monitoringNamespace=x"]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.deepEqual(r.stderr.trim().split("\n"), [
+            "error: it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
+            "error: it-ops-infra:app.monitoringNamespace is no longer a key: the monitoring namespace is set once, in monitoring.namespace (scrapes are admitted from monitoring.prometheus.namespace)",
+        ]);
     });
 });

@@ -44,7 +44,7 @@ function container(role: "frontend" | "backend") {
         section({
             cpu: quantity(d.resources[kind].cpu, `CPU ${kind === "requests" ? "request" : "limit"} of the ${role} container.`),
             memory: quantity(d.resources[kind].memory, `Memory ${kind === "requests" ? "request" : "limit"} of the ${role} container.`),
-        });
+        }).describe(`Resource ${kind} of the ${role} container.`);
     const path = (p: "readiness" | "liveness" | "startup") => str({ pattern: HTTP_PATH, text: HTTP_PATH_TEXT }).default(d.probes[p]).describe(`HTTP path of the ${role}'s ${p} probe.`);
     return obj({
         repository: str().default(d.repository).describe(`Repository of the ${role} image in the registry (no host, tag or digest).`),

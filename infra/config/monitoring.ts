@@ -152,11 +152,11 @@ const memory = () => str({ pattern: MEMORY, text: "a memory quantity such as 512
 
 function resources(what: string, d: ResourceSpec) {
     return section({
-        requests: section({ cpu: cpu().default(d.requests.cpu).describe("CPU request."), memory: memory().default(d.requests.memory).describe("Memory request.") }),
+        requests: section({ cpu: cpu().default(d.requests.cpu).describe("CPU request."), memory: memory().default(d.requests.memory).describe("Memory request.") }).describe(`Resource requests of ${what}.`),
         limits: section({
             cpu: d.limits.cpu === undefined ? cpu().optional().describe("CPU limit (none by default).") : cpu().default(d.limits.cpu).describe("CPU limit."),
             memory: memory().default(d.limits.memory).describe("Memory limit."),
-        }),
+        }).describe(`Resource limits of ${what}.`),
     })
         .transform((r): ResourceSpec => ({ requests: r.requests, limits: r.limits.cpu === undefined ? { memory: r.limits.memory } : { cpu: r.limits.cpu, memory: r.limits.memory } }))
         .describe(`Requests and limits of ${what}.`);

@@ -363,13 +363,17 @@ export const existingModeClusterSchema = obj({
     mode: z.literal("existing").describe("aks: a cluster this stack creates on Azure; existing: a cluster that exists."),
     existing: existingClusterSchema,
     ...aksOnly(AKS_ONLY_CLUSTER_KEYS),
-}).transform((c) => c.existing);
+})
+    .transform((c) => c.existing)
+    .describe("An existing cluster (kind, k3d, ...): mode existing and how to reach it; the stack creates no Azure resource.");
 
 /** `it-ops-infra:registry` in cluster mode existing. */
 export const existingRegistrySchema = obj({
     loginServer: str({ pattern: LOGIN_SERVER, text: "a registry host name with an optional port, such as localhost:5001 (no scheme, no path)" }).describe("Host (optionally :port) images are pulled from (cluster mode existing)."),
     ...aksOnly(AKS_ONLY_REGISTRY_KEYS),
-}).transform(({ loginServer }): ExistingRegistryConfig => ({ loginServer }));
+})
+    .transform(({ loginServer }): ExistingRegistryConfig => ({ loginServer }))
+    .describe("The registry the existing cluster pulls the images from.");
 
 /** `it-ops-infra:regionZones`: availability zones per region (merged over {@link DEFAULT_REGION_ZONES}). */
 const regionZonesSchema = z
