@@ -47,10 +47,11 @@ export interface StackSections {
 
 /** The sections' schemas (root keys of the namespace besides the platform's). */
 const sectionShape = (mode: "aks" | "existing") => ({
-    app: appSchema,
-    monitoring: monitoringSchema,
+    // In the order the sections were always read (so the render's placeholder notes keep their order).
     backup: backupSchemas[mode],
     migration: z.union([migrationSchemas.disabled, migrationSchemas.full]).describe("The staged migration from the old system (weighted routing, replicas, data copy, health gate); see docs/migration.md."),
+    monitoring: monitoringSchema,
+    app: appSchema,
     verification: verificationSchema,
 });
 

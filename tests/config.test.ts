@@ -203,9 +203,9 @@ describe("every problem at once (schema-first config, issue 14)", () => {
         const lines = problems("production", ["app.replicas=0", "cluster.userPool.maxCount=2000", "monitoring.alerts.cpuPercent=500", "backup.schedule=never", "verification.loadTest.rate=0"]);
         assert.deepEqual(lines, [
             "it-ops-infra:cluster.userPool.maxCount must be an integer <= 1000, got 2000",
-            "it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
-            "it-ops-infra:monitoring.alerts.cpuPercent must be a number >= 1 and <= 100, got 500",
             'it-ops-infra:backup.schedule must be a Kubernetes CronJob schedule such as "0 2 * * *" (needs 5 fields (minute hour day-of-month month day-of-week), got 1), got "never"',
+            "it-ops-infra:monitoring.alerts.cpuPercent must be a number >= 1 and <= 100, got 500",
+            "it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
             "it-ops-infra:verification.loadTest.rate must be an integer >= 1 and <= 10000, got 0",
         ]);
     });

@@ -36,7 +36,11 @@ export const APP_CONTAINER_DEFAULTS = {
 
 /** A quantity of `resources`: a string, or a bare number of cores (`cpu: 2` in YAML). */
 const quantity = (def: string, doc: string) =>
-    z.union([str(), z.number().transform(String)], { error: (i) => (i.input === undefined ? "is required: a string" : "must be a string") }).default(def).describe(doc);
+    z
+        .union([str(), z.number()], { error: (i) => (i.input === undefined ? "is required: a string" : "must be a string") })
+        .default(def)
+        .describe(doc)
+        .transform(String);
 
 function container(role: "frontend" | "backend") {
     const d = APP_CONTAINER_DEFAULTS[role];

@@ -15,6 +15,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/shared/validation";
 
+// A stack's configuration is parsed once per process: zod's JIT (object parsers generated with
+// `new Function` on first use) only pays off over many parses, so it is off.
+z.config({ jitless: true });
+
 /** One problem of a stack file: the full key and its one-line message (which starts with the key). */
 export interface ConfigProblem {
     readonly key: string;
