@@ -13,9 +13,8 @@ import {
     SPREAD_MODES,
 } from "../../components/app/app-spec";
 import { cidrContains } from "../../components/platform/network";
-import { bool, dnsLabel, dnsLabelItem, int, list, obj, oneOf, problem, Resolved, secret, section, str, WHEN_VALID } from "./kit";
+import { bool, dnsLabel, IPV4_CIDR, isIpv4Cidr, dnsLabelItem, int, list, obj, oneOf, problem, Resolved, secret, section, str, WHEN_VALID } from "./kit";
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const HTTP_PATH_TEXT = "an HTTP path starting with / such as /healthz/ready";
 
 /** Default container settings per role. */
@@ -82,12 +81,9 @@ const port = (def: number, what: string) => int({ min: 1024, max: 65535, minText
 
 const ipv4Cidr = z
     .string({ error: "must be a string" })
-    .regex(CIDR, { error: "must be an IPv4 CIDR such as 10.20.0.0/24 (NetworkPolicies match IP blocks, not host names)" })
-    .refine((c) => {
-        const m = CIDR.exec(c);
-        return !m || !(m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32);
-    }, { error: "must be an IPv4 CIDR such as 10.20.0.0/24" })
-    .refine((c) => CIDR.exec(c)?.[5] !== "0", { error: "must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only" });
+    .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR such as 10.20.0.0/24 (NetworkPolicies match IP blocks, not host names)" })
+    .refine((c) => !IPV4_CIDR.test(c) || isIpv4Cidr(c), { error: "must be an IPv4 CIDR such as 10.20.0.0/24" })
+    .refine((c) => IPV4_CIDR.exec(c)?.[5] !== "0", { error: "must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only" });
 
 /** `it-ops-infra:app`. */
 export const appSchema = obj({

@@ -67,6 +67,13 @@ export function show(value: unknown): string {
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Canonical textual UUID (Entra object ids, tenant ids, client ids). */
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** An IPv4 CIDR's form (octets and prefix length are checked by {@link isIpv4Cidr}). */
+export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Whether `c` is an IPv4 CIDR: four octets <= 255 and a prefix length <= 32. */
+export function isIpv4Cidr(c: string): boolean {
+    const m = IPV4_CIDR.exec(c);
+    return !!m && !(m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32);
+}
 /** A Prometheus/Alertmanager duration such as `5m`, `30s`, `1h30m`. */
 export const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
 

@@ -9,6 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
 import { z } from "zod";
+import { HTTP_PATH } from "../../components/app/app-spec";
+import { DEFAULT_MONGO_IMAGE } from "./backup";
 import { bool, dnsLabel, dnsSubdomain, duration, int, list, num, obj, oneOf, optionalSecret, problem, Resolved, SecretRef, section, str, WHEN_VALID } from "./kit";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
@@ -91,13 +93,12 @@ const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
-const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 const MONGODB_URI = { pattern: /^mongodb(\+srv)?:\/\/\S+$/, text: "a MongoDB connection string (mongodb:// or mongodb+srv://)" };
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 /** Defaults of a copy run (applied once `runId` is set: the other keys alone start no copy). */
-const COPY_DEFAULTS = { image: "mongo:7.0.14", timeoutMinutes: 240, databasePorts: [27017] } as const;
+const COPY_DEFAULTS = { image: DEFAULT_MONGO_IMAGE, timeoutMinutes: 240, databasePorts: [27017] } as const;
 const COPY_FIELDS = ["sourceUri", "targetUri", "image", "timeoutMinutes", "databasePorts"] as const;
 
 const stepsSchema = list(int({ min: 0, max: 100 }), { minItems: 2 })

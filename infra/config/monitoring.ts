@@ -309,7 +309,7 @@ const helmSchema = obj({
             tenantId: uuid().describe("Entra tenant."),
             clientId: uuid().describe("App registration's client id."),
             clientSecret: secret().describe("App registration's client secret (secret)."),
-            allowedGroups: list(str({ pattern: /^[0-9a-fA-F-]{36}$/, text: "an Entra group object id (UUID)" })).default([]).describe("Entra groups allowed to sign in."),
+            allowedGroups: list(uuid("an Entra group object id (UUID)")).default([]).describe("Entra groups allowed to sign in."),
             rootUrl: str({ pattern: URL, text: "Grafana's https:// URL" }).describe("Grafana's https:// URL."),
         })
             .optional()

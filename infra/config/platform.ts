@@ -20,7 +20,7 @@ import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFE
 import { NetworkConfig, networkSchema, finishNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/platform/kubeconfig";
 import { z } from "zod";
-import { bool, dnsLabelItem, int, list, notHere, obj, oneOf, problem, section, str, stringMap, uuid, WHEN_VALID } from "./kit";
+import { bool, dnsLabelItem, IPV4_CIDR, isIpv4Cidr, int, list, notHere, obj, oneOf, problem, section, str, stringMap, uuid, WHEN_VALID } from "./kit";
 
 /** A node pool of the cluster (autoscaled between minCount and maxCount). */
 export type NodePoolConfig = Required<NodePoolSpec>;
@@ -165,7 +165,6 @@ const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
@@ -199,10 +198,7 @@ function window(what: string, d: MaintenanceWindowConfig) {
 }
 
 function ipv4Cidr(text = "an IPv4 CIDR such as 10.0.0.0/16") {
-    return str({ pattern: CIDR, text }).refine((v) => {
-        const m = CIDR.exec(v);
-        return !m || !(m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32);
-    }, { error: `must be ${text}` });
+    return str({ pattern: IPV4_CIDR, text }).refine((v) => !IPV4_CIDR.test(v) || isIpv4Cidr(v), { error: `must be ${text}` });
 }
 
 function ipInCidr(ip: string, block: string): boolean {

@@ -6,6 +6,7 @@
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
 import { z } from "zod";
+import { KUBE_PROMETHEUS_STACK_RELEASE } from "../../components/monitoring/monitoring";
 import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { SEVERITIES } from "../../components/monitoring/alert-rule";
 import { bool, ConfigError, ConfigProblem, dnsLabel, formatIssues, int, show, num, oneOf, problem, section, str, uuid, WHEN_VALID } from "./kit";
@@ -125,7 +126,7 @@ export const verificationSchema = section({
     reportDashboard: bool().default(true).describe("Ship the monthly report Grafana dashboard (to monitoring.namespace)."),
     checks: section({
         readerGroupObjectId: uuid().optional().describe("Entra group whose members only read (must be able to read, must not change)."),
-        alertmanagerService: dnsLabel().default("kube-prometheus-stack-alertmanager").describe("Alertmanager's Service."),
+        alertmanagerService: dnsLabel().default(`${KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager`).describe("Alertmanager's Service."),
         alertmanagerPort: int({ min: 1, max: 65535 }).default(9093).describe("Alertmanager's port."),
         syntheticAlertSeverity: oneOf(SEVERITIES).default("level4").describe("Severity of the synthetic alert."),
         expectedReceiver: str({ pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, text: "an Alertmanager receiver name" }).default("level4").describe("The receiver the synthetic alert must reach."),
