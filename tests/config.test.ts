@@ -257,3 +257,34 @@ describe("every problem at once (schema-first config, issue 14)", () => {
         ]);
     });
 });
+
+describe("monitoring.prometheus: the one derived Prometheus endpoint", () => {
+    const OPERATOR = ["monitoring.mode=existing-operator", "monitoring.storageClass=null", "monitoring.prometheus=null", "monitoring.alertmanager=null", "monitoring.grafana=null"];
+
+    it("mode helm: the chart's Service in monitoring.namespace, with the chart's size", () => {
+        const p = parse("production", ["monitoring.namespace=observability"]).monitoring.prometheus;
+        assert.deepEqual(
+            { namespace: p.namespace, service: p.service, port: p.port, url: p.url },
+            { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc:9090" },
+        );
+    });
+
+    it("mode existing-operator: defaults to the operator's Service in monitoring.namespace; each field may be set", () => {
+        assert.deepEqual(parse("production", OPERATOR).monitoring.prometheus, { namespace: "monitoring", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.monitoring.svc:9090" });
+        assert.deepEqual(parse("production", [...OPERATOR, 'monitoring.prometheus={"namespace":"obs","service":"prom","port":9091}']).monitoring.prometheus, {
+            namespace: "obs",
+            service: "prom",
+            port: 9091,
+            url: "http://prom.obs.svc:9091",
+        });
+    });
+
+    it("mode existing-operator rejects the chart's sizing keys and bad endpoint values, all at once", () => {
+        const e = parseError("production", [...OPERATOR, 'monitoring.prometheus={"replicas":2,"namespace":"Obs","port":0}']);
+        assert.deepEqual(e.message.split("\n"), [
+            'it-ops-infra:monitoring.prometheus.namespace must be a DNS-1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters), got "Obs"',
+            "it-ops-infra:monitoring.prometheus.port must be an integer >= 1 and <= 65535, got 0",
+            "it-ops-infra:monitoring.prometheus.replicas is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator, got 2",
+        ]);
+    });
+});
