@@ -1,24 +1,27 @@
 /**
  * The typed stack configuration: the ONLY module of the program that reads Pulumi's config.
  *
- * `loadConfig()` reads every key of the `it-ops-infra` namespace once, validates all of them
- * (types, ranges, enums, cross-field rules, naming rules, unknown keys) before any resource is
- * registered, and returns one frozen {@link StackConfig} that the composition hands to components
- * as args. A bad value raises a {@link ConfigError} (a `pulumi.RunError`: the CLI prints its one
- * line without a stack trace) naming the key, the value and what is allowed.
+ * Every key of the `it-ops-infra` namespace is declared once, in a zod schema per section
+ * (`infra/config/*.ts`): its type, default, range, allowed values, cross-field rules and doc
+ * string. `loadConfig()` validates all of them before any resource is registered and returns one
+ * frozen {@link StackConfig} that the composition hands to components as args. Problems raise a
+ * {@link ConfigError} (a `pulumi.RunError`: the CLI prints it without a stack trace) that lists
+ * EVERY problem of the stack file, one line each, naming the key, the value and what is allowed.
  *
- * Each section of the configuration has its own parser under `infra/config/`.
+ * The stack files' JSON schema, the declared keys of Pulumi.yaml and docs/configuration.md are
+ * generated from these schemas (`npm run schema`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ObjectReader, ReaderContext } from "./config/reader";
-import { BackupConfig, parseBackup } from "./config/backup";
-import { MigrationConfig, parseMigration } from "./config/migration";
-import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
-import { AppConfig, parseApp } from "./config/app";
-import { parsePlatform, PlatformConfig } from "./config/platform";
-import { parseVerification, VerificationConfig } from "./config/verification";
+import { z } from "zod";
+import { AppConfig, appSchema, finishApp } from "./config/app";
+import { BackupConfig, backupSchemas, disabledBackupTarget, finishBackup } from "./config/backup";
+import { ConfigError, ConfigProblem, formatIssues, keyOf, ParseContext, resolveSecrets, show, withContext } from "./config/kit";
+import { finishMigration, MigrationConfig, migrationSchemas } from "./config/migration";
+import { finishMonitoring, MonitoringConfig, monitoringSchema } from "./config/monitoring";
+import { aksPlatformShape, CLUSTER_MODES, existingPlatformShape, finishAksPlatform, finishExistingPlatform, PlatformConfig, rawClusterMode } from "./config/platform";
+import { finishVerification, VerificationConfig, verificationSchema } from "./config/verification";
 
-export { ConfigError } from "./config/reader";
+export { ConfigError } from "./config/kit";
 
 /** The Pulumi project name, and so the namespace of the project's config keys. */
 export const PROJECT = "it-ops-infra";
@@ -42,6 +45,25 @@ export interface StackSections {
     readonly app: AppConfig;
 }
 
+/** The sections' schemas (root keys of the namespace besides the platform's). */
+const sectionShape = (mode: "aks" | "existing") => ({
+    // In the order the sections were always read (so the render's placeholder notes keep their order).
+    backup: backupSchemas[mode],
+    migration: z.union([migrationSchemas.disabled, migrationSchemas.full]).describe("The staged migration from the old system (weighted routing, replicas, data copy, health gate); see docs/migration.md."),
+    monitoring: monitoringSchema,
+    app: appSchema,
+    verification: verificationSchema,
+});
+
+/**
+ * The whole `it-ops-infra` namespace per cluster mode: one strict object whose keys are the root
+ * keys (`it-ops-infra:<key>`). Built once, at load.
+ */
+export const NAMESPACE_SCHEMAS = {
+    aks: z.strictObject({ ...aksPlatformShape, ...sectionShape("aks") }),
+    existing: z.strictObject({ ...existingPlatformShape, ...sectionShape("existing") }),
+} as const;
+
 export interface LoadOptions {
     /**
      * Offline render only: required secrets that the stack file does not hold become secret
@@ -58,9 +80,21 @@ export interface ParsedConfig {
     readonly placeholders: readonly string[];
 }
 
+/** Drops `null` object fields (Pulumi's and `--set k=null`'s way of unsetting a key). */
+function dropNulls(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(dropNulls);
+    if (v !== null && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = dropNulls(x);
+        return out;
+    }
+    return v;
+}
+
 /**
  * Parses raw config (`namespace:key` → string, structured values as JSON text, as Pulumi hands
  * them to programs) into a frozen {@link StackConfig}. Pure: usable in tests without a runtime.
+ * Throws a {@link ConfigError} listing every problem.
  */
 export function parseStackConfig(
     stack: string,
@@ -74,44 +108,92 @@ export function parseStackConfig(
     for (const [key, text] of Object.entries(raw)) {
         if (!key.startsWith(prefix)) continue; // provider namespaces (azure-native:, kubernetes:) are theirs
         const field = key.slice(prefix.length);
-        values[field] = parseValue(text);
+        const v = dropNulls(parseValue(text));
+        if (v !== null) values[field] = v;
         if (secretKeys.has(key)) secretFields.add(field);
     }
-    const ctx: ReaderContext = { secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [] };
-    const root = new ObjectReader(prefix, values, false, ctx, secretFields);
-
-    const platform = parsePlatform(root, stack);
-    const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
-    const migration = parseMigration(root.object("migration"));
-    const monitoring = parseMonitoring(root.object("monitoring"));
-    const app = parseApp(root.object("app", { required: true }), { databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined });
-    const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
-    const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
-    checkAcrossSections(config);
-    root.done();
+    const ctx: ParseContext = { stack, secretFields, secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [] };
+    const config = withContext(ctx, () => parseValues(values, ctx, prefix));
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
 
-/**
- * Rules between sections: Azure-only settings need cluster mode aks; the project's own Grafana reads
- * dashboards only from its namespace; the migration's replicas fit the autoscaler.
- */
-function checkAcrossSections(c: StackConfig): void {
-    if (c.monitoring.mode === "helm" && c.verification.reportDashboard && c.verification.dashboardNamespace !== c.monitoring.namespace) {
-        const key = `${PROJECT}:verification.dashboardNamespace`;
-        throw new ConfigError(
-            key,
-            `${key} must be monitoring.namespace (${c.monitoring.namespace}): Grafana's RBAC is namespaced and its sidecar reads dashboards only there, got ${JSON.stringify(c.verification.dashboardNamespace)}`,
-        );
+function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: string): StackConfig {
+    let values = raw;
+    const problems: ConfigProblem[] = [];
+    const fail = (path: string, message: string, value?: unknown) => {
+        const key = `${prefix}${path}`;
+        if (problems.some((p) => p.key === key)) return;
+        problems.push({ key, message: `${key} ${message}${value !== undefined ? `, got ${show(value)}` : ""}` });
+    };
+    const rawMode = (values.cluster as { mode?: unknown } | undefined)?.mode;
+    if (rawMode !== undefined && !(CLUSTER_MODES as readonly unknown[]).includes(rawMode)) {
+        // Which keys exist depends on the mode: without a valid one, nothing else can be judged.
+        fail("cluster.mode", `must be one of ${CLUSTER_MODES.join(", ")}`, rawMode);
+        throw ConfigError.of(problems);
     }
-    if (c.migration.enabled && c.migration.replicas.new > c.app.maxReplicas) {
-        const key = `${PROJECT}:migration.replicas.new`;
-        throw new ConfigError(key, `${key} must not exceed app.maxReplicas (${c.app.maxReplicas}): the new system runs that many replicas during the migration, got ${c.migration.replicas.new}`);
+    const mode = rawClusterMode(values.cluster);
+    const backupProblem = mode === "existing" ? disabledBackupTarget(values.backup) : undefined;
+    if (backupProblem) {
+        fail("backup.existing", backupProblem.message, backupProblem.value);
+        values = { ...values, backup: backupProblem.rest };
     }
-    if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
-        const key = `${PROJECT}:verification.defenderForContainers`;
-        throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);
+    const schema = NAMESPACE_SCHEMAS[mode];
+    const shape = schema.shape as Record<string, z.ZodType>;
+    // Each root key alone, so that one bad section does not hide the problems of another.
+    const out: Record<string, unknown> = {};
+    const ok = new Set<string>();
+    const unknown = Object.keys(values).filter((k) => !(k in shape));
+    if (unknown.length) {
+        const known = Object.keys(shape).filter((k) => !shape[k].meta()?.notHere).sort().join(", ");
+        for (const k of unknown) problems.push(...formatIssues([{ code: "unrecognized_keys", keys: [k], path: [], message: `known here: ${known}`, input: values } as z.core.$ZodIssue], prefix));
     }
+    for (const [k, s] of Object.entries(shape)) {
+        let v = values[k];
+        let sch = s;
+        if (k === "migration") sch = isDisabledMigration(v) ? migrationSchemas.disabled : migrationSchemas.full;
+        const r = sch.safeParse(v, { reportInput: true });
+        if (!r.success) {
+            problems.push(...formatIssues(r.error.issues, prefix, [k]));
+            continue;
+        }
+        v = resolveSecrets(r.data, [k], prefix, ctx, problems);
+        out[k] = v;
+        ok.add(k);
+    }
+    const has = (...keys: string[]) => keys.every((k) => ok.has(k));
+    let platform: PlatformConfig | undefined;
+    if (mode === "aks" && has("location", "resourceGroupName", "protect", "tags", "regionZones", "registry", "cluster", "network")) {
+        platform = finishAksPlatform(out as never, ctx.stack, fail);
+    } else if (mode === "existing" && has("protect", "registry", "cluster")) {
+        platform = finishExistingPlatform(out as never);
+    }
+    const databaseSubnet = platform?.clusterMode === "aks" ? platform.network.subnets.database : undefined;
+    const app = has("app") ? finishApp(out.app as never, { databaseSubnet, cidrsRequired: mode === "existing" }, fail) : undefined;
+    const monitoring = has("monitoring") ? finishMonitoring(out.monitoring as never) : undefined;
+    const backup = has("backup") ? finishBackup(out.backup as never) : undefined;
+    const migration = has("migration") ? finishMigration(out.migration as never) : undefined;
+    const verification = has("verification") && app ? finishVerification(out.verification as never, { namespace: app.namespace, name: app.name, httpPort: app.ports.http }, fail) : undefined;
+    // Rules between sections.
+    // Checked in a prepared (not yet enabled) section too: enabling it must not be the moment it breaks.
+    const newReplicas = (out.migration as { replicas?: { new: number } } | undefined)?.replicas?.new;
+    if (newReplicas !== undefined && app && newReplicas > app.maxReplicas) {
+        fail("migration.replicas.new", `must not exceed app.maxReplicas (${app.maxReplicas}): the new system runs that many replicas during the migration`, newReplicas);
+    }
+    if (mode === "existing" && verification?.defenderForContainers) {
+        fail("verification.defenderForContainers", "is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan)", true);
+    }
+    if (problems.length || !platform || !app || !monitoring || !backup || !migration || !verification) {
+        throw ConfigError.of(problems.length ? problems : [{ key: keyOf(prefix, []), message: `${prefix} is invalid` }]);
+    }
+    return { stack: ctx.stack, ...platform, app, monitoring, backup, migration, verification };
+}
+
+/** `migration` absent or holding nothing but `enabled` (not true): not migrating, nothing to validate. */
+function isDisabledMigration(v: unknown): boolean {
+    if (v === undefined) return true;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+    const o = v as Record<string, unknown>;
+    return Object.keys(o).every((k) => k === "enabled") && o.enabled !== true;
 }
 
 /** Reads and validates the running stack's configuration. Call once, before creating resources. */

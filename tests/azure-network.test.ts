@@ -253,13 +253,14 @@ function parse(stack: string, sets: string[]) {
     return parseStackConfig(stack, toRuntimeConfig(raw), raw.secretKeys, { secretPlaceholders: true }).config;
 }
 
-const BAD: [string, string, string[], RegExp][] = [
+/** Each case: what, stack, --set overrides, the first line, and how many problems (lines) the input has (default 1). */
+const BAD: [string, string, string[], RegExp, number?][] = [
     ["subnet without host bits", "production", ["network.subnets.database=10.20.8.1/24"], /^it-ops-infra:network\.subnets\.database must be an IPv4 CIDR without host bits, such as 10\.20\.8\.0\/24, got "10\.20\.8\.1\/24"$/],
     ["API server subnet smaller than /28", "production", ["network.subnets.apiServer=10.20.4.0/29"], /^it-ops-infra:network\.subnets\.apiServer must be at least a \/28 \(API server VNet integration\), got "10\.20\.4\.0\/29"$/],
     ["overlapping subnets", "production", ["network.subnets.database=10.20.5.128/25"], /^it-ops-infra:network\.subnets\.database must not overlap subnets\.privateEndpoints \(10\.20\.5\.0\/24\)/],
     ["subnet outside the address space", "production", ["network.subnets.database=10.21.8.0/24"], /^it-ops-infra:network\.subnets\.database must lie inside network\.addressSpace \(10\.20\.0\.0\/16\)/],
-    ["subnet in the pod overlay", "production", ["network.addressSpace=[\"10.20.0.0/16\",\"10.244.0.0/16\"]", "network.subnets.database=10.244.8.0/24"], /^it-ops-infra:network\.subnets\.database must not overlap cluster\.podCidr \(10\.244\.0\.0\/16\)/],
-    ["address space over the Service CIDR", "staging", ["network.addressSpace=[\"10.0.0.0/8\"]", "network.subnets=null"], /^it-ops-infra:network\.subnets\.nodes must not overlap cluster\.serviceCidr \(10\.0\.0\.0\/16\)/],
+    ["subnet in the pod overlay", "production", ["network.addressSpace=[\"10.20.0.0/16\",\"10.244.0.0/16\"]", "network.subnets.database=10.244.8.0/24"], /^it-ops-infra:network\.subnets\.database must not overlap cluster\.podCidr \(10\.244\.0\.0\/16\)/, 2],
+    ["address space over the Service CIDR", "staging", ["network.addressSpace=[\"10.0.0.0/8\"]", "network.subnets=null"], /^it-ops-infra:network\.subnets\.nodes must not overlap cluster\.serviceCidr \(10\.0\.0\.0\/16\)/, 5],
     ["node subnet too small for the pools", "production", ["network.subnets.nodes=10.20.0.0/28"], /^it-ops-infra:network\.subnets\.nodes must hold at least 21 node IPs .* has 11, got "10\.20\.0\.0\/28"$/],
     ["managedNATGateway (AKS-managed VNet only)", "production", ["network.outbound.type=managedNATGateway"], /^it-ops-infra:network\.outbound\.type must be one of userAssignedNATGateway, userDefinedRouting \(managedNATGateway only exists for an AKS-managed VNet/],
     ["userDefinedRouting without a firewall", "production", ["network.outbound.type=userDefinedRouting"], /^it-ops-infra:network\.outbound\.firewallPrivateIp is required/],
@@ -293,7 +294,7 @@ const BAD: [string, string, string[], RegExp][] = [
 ];
 
 describe("config validation (each rule, bad input, the key named)", () => {
-    for (const [what, stack, sets, message] of BAD) {
+    for (const [what, stack, sets, message, lines = 1] of BAD) {
         it(`rejects ${what}`, () => {
             let error: unknown;
             try {
@@ -303,7 +304,10 @@ describe("config validation (each rule, bad input, the key named)", () => {
             }
             assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
             assert.match((error as Error).message, message);
-            assert.doesNotMatch((error as Error).message, /\n/, "one line");
+            // Every problem of the input is reported, one line each, each naming its key.
+            const all = (error as Error).message.split("\n");
+            assert.equal(all.length, lines, (error as Error).message);
+            for (const l of all) assert.match(l, /^it-ops-infra:[\w.[\]-]+ /);
         });
     }
 

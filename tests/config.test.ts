@@ -6,9 +6,9 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
-import { SECURE_PLACEHOLDER } from "../infra/config/reader";
+import { SECURE_PLACEHOLDER } from "../infra/config/kit";
 import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, synthInProcess } from "./helpers";
 
 function stackFile(stack: string): RawStackConfig {
     return readStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
@@ -156,35 +156,135 @@ describe("validation: every rule rejects bad input with one line naming the key"
 });
 
 describe("secrets", () => {
-    // A section that takes a secret, exercised through the reader the sections use.
-    const { ObjectReader } = require("../infra/config/reader") as typeof import("../infra/config/reader");
+    // A section that takes a secret, exercised through the schema's secret resolution.
+    const { resolveSecrets, SecretRef } = require("../infra/config/kit") as typeof import("../infra/config/kit");
+    const ctxOf = (secret: boolean, placeholders = false) => ({ stack: "t", secretFields: new Set(secret ? ["app"] : []), secretPlaceholders: placeholders, placeholders: [] as string[] });
+    const resolve = (value: string | undefined, ctx: ReturnType<typeof ctxOf>, rule = {}) => {
+        const problems: { key: string; message: string }[] = [];
+        const v = resolveSecrets({ dbUri: new SecretRef(value, rule) }, ["app"], "it-ops-infra:", ctx, problems) as { dbUri: unknown };
+        return { v: v.dbUri, problems: problems.map((p) => p.message) };
+    };
 
     it("a secret set in plaintext is rejected, naming the key", () => {
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, false);
-        assert.throws(() => r.secretString("dbUri"), /it-ops-infra:app\.dbUri must be set as a secret/);
+        assert.match(resolve("mongodb://u:p@h", ctxOf(false)).problems[0], /^it-ops-infra:app\.dbUri must be set as a secret/);
     });
 
     it("a missing required secret is an error in a real run and a placeholder in the offline render", async () => {
-        const real = new ObjectReader("it-ops-infra:app", {}, true);
-        assert.throws(() => real.secretString("dbUri"), /it-ops-infra:app\.dbUri is required: set it with `pulumi config set --secret/);
-        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
-        const offline = new ObjectReader("it-ops-infra:app", {}, true, ctx);
-        const v = offline.secretString("dbUri")!;
-        assert.equal(await (v as any).isSecret, true);
+        assert.match(resolve(undefined, ctxOf(true)).problems[0], /^it-ops-infra:app\.dbUri is required: set it with `pulumi config set --secret/);
+        const ctx = ctxOf(true, true);
+        const r = resolve(undefined, ctx);
+        assert.deepEqual(r.problems, []);
+        assert.equal(await (r.v as any).isSecret, true);
         assert.deepEqual(ctx.placeholders, ["it-ops-infra:app.dbUri"]);
     });
 
     it("a secure: value of a stack file is a secret placeholder offline", async () => {
-        const ctx = { secretPlaceholders: true, placeholders: [] as string[] };
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: SECURE_PLACEHOLDER }, true, ctx);
-        const v = r.secretString("dbUri", { pattern: /^mongodb/ })!;
-        assert.equal(await (v as any).isSecret, true);
+        const r = resolve(SECURE_PLACEHOLDER, ctxOf(true, true), { pattern: /^mongodb/ });
+        assert.deepEqual(r.problems, []);
+        assert.equal(await (r.v as any).isSecret, true);
     });
 
     it("a secret from a secret key is a Pulumi secret", async () => {
-        const r = new ObjectReader("it-ops-infra:app", { dbUri: "mongodb://u:p@h" }, true);
-        const v = r.secretString("dbUri")!;
-        assert.equal(await (v as any).isSecret, true);
-        assert.equal(await (v as any).promise(), "mongodb://u:p@h");
+        const r = resolve("mongodb://u:p@h", ctxOf(true));
+        assert.equal(await (r.v as any).isSecret, true);
+        assert.equal(await (r.v as any).promise(), "mongodb://u:p@h");
+    });
+});
+
+describe("every problem at once (schema-first config, issue 14)", () => {
+    function problems(stack: string, sets: string[]): string[] {
+        const e = parseError(stack, sets);
+        assert.equal(e.problems.length, e.message.split("\n").length);
+        assert.equal(e.key, e.problems[0].key);
+        return e.message.split("\n");
+    }
+
+    it("reports several bad keys of different sections in one error, one line each", () => {
+        const lines = problems("production", ["app.replicas=0", "cluster.userPool.maxCount=2000", "monitoring.alerts.cpuPercent=500", "backup.schedule=never", "verification.loadTest.rate=0"]);
+        assert.deepEqual(lines, [
+            "it-ops-infra:cluster.userPool.maxCount must be an integer <= 1000, got 2000",
+            'it-ops-infra:backup.schedule must be a Kubernetes CronJob schedule such as "0 2 * * *" (needs 5 fields (minute hour day-of-month month day-of-week), got 1), got "never"',
+            "it-ops-infra:monitoring.alerts.cpuPercent must be a number >= 1 and <= 100, got 500",
+            "it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
+            "it-ops-infra:verification.loadTest.rate must be an integer >= 1 and <= 10000, got 0",
+        ]);
+    });
+
+    it("reports several bad keys of one object, and a missing one, together", () => {
+        const lines = problems("production", ["app.ports.http=80", "app.zoneSpread=Sometimes", "app.split=yes", "app.database=null"]);
+        assert.deepEqual(lines, [
+            "it-ops-infra:app.ports.http must be an integer >= 1024 (the containers run as non-root) and <= 65535, got 80",
+            'it-ops-infra:app.split must be true or false, got "yes"',
+            'it-ops-infra:app.zoneSpread must be one of DoNotSchedule, ScheduleAnyway, got "Sometimes"',
+            "it-ops-infra:app.database is required: an object",
+        ]);
+    });
+
+    it("names an unknown key, with the keys known there, at any depth and at the root", () => {
+        assert.deepEqual(problems("production", ["app.ports.grpc=5000"]), ["it-ops-infra:app.ports.grpc is not a known setting (known here: api, http, metrics)"]);
+        const [root] = problems("production", ["colour=blue"]);
+        assert.match(root, /^it-ops-infra:colour is not a known setting \(known here: app, backup, cluster, location, migration, monitoring, network, protect, regionZones, registry, resourceGroupName, tags, verification\)$/);
+    });
+
+    it("a key that is wrong in this mode says where it belongs", () => {
+        assert.deepEqual(problems("production", ["monitoring.existingOperator.labels={}"]), ['it-ops-infra:monitoring.existingOperator is only used with monitoring.mode existing-operator, got {"labels":{}}']);
+        assert.deepEqual(problems("production", ["monitoring.prometheus.service=prom"]), [
+            'it-ops-infra:monitoring.prometheus.service is derived from the chart in monitoring.mode helm (Prometheus runs in monitoring.namespace as its release\'s Service); it is only set in mode existing-operator, got "prom"',
+        ]);
+    });
+
+    const REMOVED: [string, string][] = [
+        ["app.monitoringNamespace=observability", "it-ops-infra:app.monitoringNamespace is no longer a key: the monitoring namespace is set once, in monitoring.namespace (scrapes are admitted from monitoring.prometheus.namespace)"],
+        ["verification.dashboardNamespace=monitoring", "it-ops-infra:verification.dashboardNamespace is no longer a key: the report dashboard goes to monitoring.namespace (Grafana's dashboard sidecar reads only there)"],
+        ["verification.checks.monitoringNamespace=monitoring", "it-ops-infra:verification.checks.monitoringNamespace is no longer a key: the checks use monitoring.namespace and monitoring.prometheus.namespace"],
+        ["verification.checks.prometheusService=prom", "it-ops-infra:verification.checks.prometheusService is no longer a key: Prometheus' Service is derived: monitoring.prometheus.service"],
+        ["verification.checks.prometheusPort=9090", "it-ops-infra:verification.checks.prometheusPort is no longer a key: Prometheus' port is derived: monitoring.prometheus.port"],
+        ["migration.gate.prometheusNamespace=monitoring", "it-ops-infra:migration.gate.prometheusNamespace is no longer a key: the gate's Prometheus is derived: monitoring.prometheus.namespace (the `prometheus` stack output)"],
+        ["migration.gate.prometheusService=prom", "it-ops-infra:migration.gate.prometheusService is no longer a key: the gate's Prometheus is derived: monitoring.prometheus.service (the `prometheus` stack output)"],
+    ];
+    for (const [set, line] of REMOVED) {
+        it(`a removed key names its replacement: ${set.split("=")[0]}`, () => {
+            assert.deepEqual(problems("production", [set]), [line]);
+        });
+    }
+
+    it("the offline render prints every problem as its own error line and exits 2", async () => {
+        const r = await synthInProcess(["--stack", "staging", "--quiet", "--set", "app.replicas=0", "--set", "app.monitoringNamespace=x"]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.deepEqual(r.stderr.trim().split("\n"), [
+            "error: it-ops-infra:app.replicas must be an integer >= 1 and <= 100, got 0",
+            "error: it-ops-infra:app.monitoringNamespace is no longer a key: the monitoring namespace is set once, in monitoring.namespace (scrapes are admitted from monitoring.prometheus.namespace)",
+        ]);
+    });
+});
+
+describe("monitoring.prometheus: the one derived Prometheus endpoint", () => {
+    const OPERATOR = ["monitoring.mode=existing-operator", "monitoring.storageClass=null", "monitoring.prometheus=null", "monitoring.alertmanager=null", "monitoring.grafana=null"];
+
+    it("mode helm: the chart's Service in monitoring.namespace, with the chart's size", () => {
+        const p = parse("production", ["monitoring.namespace=observability"]).monitoring.prometheus;
+        assert.deepEqual(
+            { namespace: p.namespace, service: p.service, port: p.port, url: p.url },
+            { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc:9090" },
+        );
+    });
+
+    it("mode existing-operator: defaults to the operator's Service in monitoring.namespace; each field may be set", () => {
+        assert.deepEqual(parse("production", OPERATOR).monitoring.prometheus, { namespace: "monitoring", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.monitoring.svc:9090" });
+        assert.deepEqual(parse("production", [...OPERATOR, 'monitoring.prometheus={"namespace":"obs","service":"prom","port":9091}']).monitoring.prometheus, {
+            namespace: "obs",
+            service: "prom",
+            port: 9091,
+            url: "http://prom.obs.svc:9091",
+        });
+    });
+
+    it("mode existing-operator rejects the chart's sizing keys and bad endpoint values, all at once", () => {
+        const e = parseError("production", [...OPERATOR, 'monitoring.prometheus={"replicas":2,"namespace":"Obs","port":0}']);
+        assert.deepEqual(e.message.split("\n"), [
+            'it-ops-infra:monitoring.prometheus.namespace must be a DNS-1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters), got "Obs"',
+            "it-ops-infra:monitoring.prometheus.port must be an integer >= 1 and <= 65535, got 0",
+            "it-ops-infra:monitoring.prometheus.replicas is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator, got 2",
+        ]);
     });
 });

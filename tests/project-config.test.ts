@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseStackConfig, PROJECT } from "../infra/config";
-import { ConfigError } from "../infra/config/reader";
+import { ConfigError } from "../infra/config/kit";
 import { stackRaw } from "./fixtures/stack-config";
 import { PROJECT_DIR } from "./helpers";
 

@@ -1,14 +1,15 @@
 /**
  * The `backup` section of the stack configuration: where MongoDB backups go (an immutable,
  * versioned blob container reached through workload identity), when they run, how long they are
- * kept, and the restore drill. Parsed by {@link parseBackup}; read only through `infra/config.ts`.
+ * kept, and the restore drill. Declared by {@link backupSchemas}; read only through `infra/config.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
 import { imagePinProblem } from "../../components/backup/mongo-backup";
+import { z } from "zod";
 import { ClusterMode } from "./platform";
-import { ObjectReader } from "./reader";
+import { bool, dnsLabel, dnsSubdomain, int, list, notHere, obj, oneOf, optionalSecret, parseContext, problem, Resolved, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
 
 /** Kubernetes resource quantities of the backup containers. */
 export interface BackupResources {
@@ -121,169 +122,185 @@ export const DEFAULT_AZCOPY_IMAGE = "mcr.microsoft.com/azure-storage/azcopy:10.2
 
 const ACCOUNT_PREFIX = /^[a-z0-9]{3,16}$/;
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
-
-function schedule(r: ObjectReader, field: string, def: string): string {
-    const s = r.string(field, { default: def });
-    const problem = cronProblem(s);
-    if (problem) throw r.fail(field, `must be a Kubernetes CronJob schedule such as "0 2 * * *" (${problem})`, s);
-    if (maxRunGapMinutes(s) === undefined) throw r.fail(field, "must be a schedule that runs (this one never matches a date)", s);
-    return s;
-}
-
-function image(r: ObjectReader, field: string, def: string): string {
-    const v = r.string(field, { default: def });
-    const problem = imagePinProblem(v);
-    if (problem) throw r.fail(field, `must be a pinned image reference (repo:tag other than latest, or repo@sha256:digest): ${problem}`, v);
-    return v;
-}
-
-function quantity(r: ObjectReader, field: string, def: string): string {
-    return r.string(field, { default: def, pattern: QUANTITY, patternText: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" });
-}
-
 const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$/;
 
-/**
- * `backup.enabled` and `backup.existing`. In cluster mode `existing` the stack creates no storage
- * account or managed identity, so enabled backups need `backup.existing` and `backup.storage` is
- * an error; in mode `aks` `backup.existing` is an error.
- */
-function parseBackupTarget(b: ObjectReader, clusterMode: ClusterMode): { enabled: boolean; existing?: ExistingBackupTarget } {
-    const enabled = b.boolean("enabled", { default: true });
-    if (clusterMode === "aks") {
-        if (b.has("existing")) throw b.fail("existing", "is only used with cluster.mode existing (in mode aks the stack creates the storage and identity)", b.rawValue("existing"));
-        return { enabled };
-    }
-    if (b.has("storage")) throw b.fail("storage", "is only used with cluster.mode aks (the stack creates no storage account in mode existing); set backup.existing instead", b.rawValue("storage"));
-    if (!enabled) {
-        if (b.has("existing")) throw b.fail("existing", "is only used when backups are enabled", b.rawValue("existing"));
-        return { enabled };
-    }
-    if (!b.has("existing")) {
-        throw b.fail("existing", "is required with cluster.mode existing: { identityClientId, containerUrl } of storage made outside this stack, or set backup.enabled: false");
-    }
-    const e = b.object("existing");
-    const existing: ExistingBackupTarget = {
-        identityClientId: e.uuid("identityClientId"),
-        containerUrl: e.string("containerUrl", { pattern: CONTAINER_URL, patternText: "an https URL of a blob container, such as https://<account>.blob.core.windows.net/mongodb-backups" }),
-        restoreIdentityClientId: e.uuid("restoreIdentityClientId"),
-    };
-    if (existing.restoreIdentityClientId.toLowerCase() === existing.identityClientId.toLowerCase()) {
-        throw e.fail("restoreIdentityClientId", "must differ from identityClientId: restores and drills use an identity that can only read (Storage Blob Data Reader)", existing.restoreIdentityClientId);
-    }
-    e.done();
-    return { enabled, existing };
+const schedule = (def: string, what: string) =>
+    str()
+        .superRefine((s, ctx) => {
+            const p = cronProblem(s);
+            if (p) problem(ctx, [], `must be a Kubernetes CronJob schedule such as "0 2 * * *" (${p})`, s);
+            else if (maxRunGapMinutes(s) === undefined) problem(ctx, [], "must be a schedule that runs (this one never matches a date)", s);
+        }, WHEN_VALID)
+        .default(def)
+        .describe(what);
+
+const image = (def: string, what: string) =>
+    str()
+        .superRefine((v, ctx) => {
+            const p = imagePinProblem(v);
+            if (p) problem(ctx, [], `must be a pinned image reference (repo:tag other than latest, or repo@sha256:digest): ${p}`, v);
+        }, WHEN_VALID)
+        .default(def)
+        .describe(what);
+
+const quantity = (def: string, what: string) => str({ pattern: QUANTITY, text: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" }).default(def).describe(what);
+const cidrs = () => list(str({ pattern: CIDR, text: CIDR_TEXT }), { minItems: 1 });
+
+const existingTarget = obj({
+    identityClientId: uuid().describe("Client id of a user-assigned managed identity federated with the backup ServiceAccount (write access)."),
+    containerUrl: str({ pattern: CONTAINER_URL, text: "an https URL of a blob container, such as https://<account>.blob.core.windows.net/mongodb-backups" }).describe("URL of the blob container."),
+    restoreIdentityClientId: uuid().describe("Client id of a second, read-only identity (Storage Blob Data Reader) federated with the restore ServiceAccount."),
+})
+    .superRefine((e, ctx) => {
+        if (e.restoreIdentityClientId.toLowerCase() === e.identityClientId.toLowerCase()) {
+            problem(ctx, ["restoreIdentityClientId"], "must differ from identityClientId: restores and drills use an identity that can only read (Storage Blob Data Reader)", e.restoreIdentityClientId);
+        }
+    }, WHEN_VALID)
+    .describe("Cluster mode existing: the storage and identities made outside this stack.");
+
+const storage = section({
+    accountNamePrefix: str({ pattern: ACCOUNT_PREFIX, text: "3-16 lower-case letters or digits (an 8-character random suffix completes the 24-character storage account name)" })
+        .optional()
+        .describe("Start of the generated storage account name (an 8-character random suffix follows).")
+        .meta({ derivedDefault: "itopsbkp + the stack name's first 8 letters/digits" }),
+    sku: oneOf(STORAGE_SKUS).default("Standard_ZRS").describe("Storage account SKU."),
+    containerName: str()
+        .refine(isContainerName, { error: "must be a blob container name (3-63 lower-case letters, digits and single '-', starting and ending with a letter or digit)" })
+        .default("mongodb-backups")
+        .describe("Blob container of the backups."),
+    retentionDays: int({ min: 2, max: 3650 }).default(35).describe("Days each backup version is immutable (WORM) and kept."),
+    coolAfterDays: int({ min: 1 }).optional().describe("Days after which backups move to the cool tier (< retentionDays).").meta({ derivedDefault: "min(7, retentionDays - 1)" }),
+    softDeleteDays: int({ min: 1, max: 365 }).default(14).describe("Soft-delete retention of blobs and containers."),
+    immutabilityLocked: bool().default(false).describe("Lock the immutability policy (irreversible)."),
+    requireInfrastructureEncryption: bool().default(true).describe("Infrastructure (double) encryption; chosen at account creation only."),
+})
+    .superRefine((s, ctx) => {
+        if (s.coolAfterDays !== undefined && s.coolAfterDays > s.retentionDays - 1) {
+            problem(ctx, ["coolAfterDays"], `must be an integer >= 1 and <= retentionDays - 1 (${s.retentionDays - 1})`, s.coolAfterDays);
+        }
+    }, WHEN_VALID)
+    .transform((s): BackupStorageConfig => ({
+        ...s,
+        accountNamePrefix: s.accountNamePrefix ?? `itopsbkp${parseContext().stack.replace(/[^a-z0-9]/g, "").slice(0, 8)}`,
+        coolAfterDays: s.coolAfterDays ?? Math.min(7, s.retentionDays - 1),
+    }))
+    .describe("The backup storage account the stack creates (cluster mode aks).");
+
+function backupSchema(mode: ClusterMode) {
+    return obj({
+        enabled: bool().default(true).describe("Whether backups (storage, identity, CronJobs, alerts) are deployed."),
+        existing:
+            mode === "existing"
+                ? existingTarget.optional()
+                : notHere("is only used with cluster.mode existing (in mode aks the stack creates the storage and identity)"),
+        storage: mode === "aks" ? storage : notHere("is only used with cluster.mode aks (the stack creates no storage account in mode existing); set backup.existing instead"),
+        namespace: dnsLabel().default("itops-backup").describe("Namespace of the backup CronJobs."),
+        serviceAccountName: dnsSubdomain().default("mongodb-backup").describe("The backup job's ServiceAccount (federated with the write identity)."),
+        restoreServiceAccountName: dnsSubdomain().default("mongodb-restore").describe("The restore and restore-drill jobs' ServiceAccount (read-only identity)."),
+        mongodb: section({
+            // Not pattern-checked: an error message would have to show the secret.
+            uri: optionalSecret().describe("MongoDB connection URI of the source (secret; required when backups are enabled)."),
+            replicaSet: bool().default(false).describe("Whether the source is a replica set (mongodump --oplog)."),
+        }).describe("The backed-up database."),
+        schedule: schedule(DEFAULT_BACKUP_SCHEDULE, "Cron schedule of the backup CronJob (in timeZone)."),
+        timeZone: str()
+            .refine(isTimeZone, { error: "must be an IANA time zone name such as Asia/Tokyo or UTC" })
+            .default(DEFAULT_TIME_ZONE)
+            .describe("IANA time zone of both CronJobs."),
+        drill: section({
+            enabled: bool().default(true).describe("Run the restore drill."),
+            schedule: schedule(DEFAULT_DRILL_SCHEDULE, "Cron schedule of the restore-drill CronJob (in timeZone)."),
+            activeDeadlineSeconds: int({ min: 300, max: 86_400 }).default(14_400).describe("Upper bound of one restore drill's run time."),
+        }).describe("The restore drill."),
+        job: section({
+            startingDeadlineSeconds: int({ min: 10, max: 86_400 }).default(3600).describe("CronJob startingDeadlineSeconds."),
+            backoffLimit: int({ min: 0, max: 10 }).default(2).describe("Job backoffLimit."),
+            activeDeadlineSeconds: int({ min: 300, max: 86_400 }).default(10_800).describe("Upper bound of one backup Job's run time (shorter than the schedule's longest gap)."),
+            successfulJobsHistoryLimit: int({ min: 1, max: 100 }).default(3).describe("Successful Jobs kept."),
+            failedJobsHistoryLimit: int({ min: 1, max: 100 }).default(5).describe("Failed Jobs kept."),
+        }).describe("The backup Jobs."),
+        images: section({
+            mongo: image(DEFAULT_MONGO_IMAGE, "Image with mongodump/mongorestore (pinned)."),
+            azcopy: image(DEFAULT_AZCOPY_IMAGE, "Image with azcopy (pinned)."),
+        }).describe("Images of the backup containers."),
+        resources: section({
+            cpuRequest: quantity("250m", "CPU request."),
+            memoryRequest: quantity("512Mi", "Memory request."),
+            cpuLimit: quantity("1", "CPU limit."),
+            memoryLimit: quantity("2Gi", "Memory limit."),
+        }).describe("Kubernetes resource quantities of the backup containers."),
+        workVolumeSize: str({ pattern: /^\d+(Mi|Gi|Ti)$/, text: "a size such as 20Gi" }).default("20Gi").describe("Size limit of the scratch volume holding one archive."),
+        maxAgeMarginMinutes: int({ min: 15, max: 10_080 }).default(120).describe("BackupTooOld fires when the newest success is older than the schedule's period + this."),
+        network: section({
+            databaseCidrs: cidrs().optional().describe("IPv4 CIDRs of the database.").meta({ derivedDefault: "app.database.cidrs" }),
+            databasePort: int({ min: 1, max: 65535 }).optional().describe("TCP port of the database.").meta({ derivedDefault: "app.database.port" }),
+            httpsCidrs: cidrs().default(["0.0.0.0/0"]).describe("Where HTTPS (443) may go: the blob endpoint and Entra ID's token endpoint."),
+        }).describe("What the backup pods may reach besides DNS."),
+    })
+        .superRefine((b, ctx) => {
+            if (mode === "existing") {
+                if (!b.enabled && b.existing !== undefined) problem(ctx, ["existing"], "is only used when backups are enabled", b.existing);
+                if (b.enabled && b.existing === undefined) {
+                    problem(ctx, ["existing"], "is required with cluster.mode existing: { identityClientId, containerUrl } of storage made outside this stack, or set backup.enabled: false");
+                }
+            }
+            if (b.restoreServiceAccountName === b.serviceAccountName) {
+                problem(ctx, ["restoreServiceAccountName"], `must differ from serviceAccountName (${b.serviceAccountName}): restores run as their own, read-only identity`, b.restoreServiceAccountName);
+            }
+            const gap = maxRunGapMinutes(b.schedule)!;
+            if (b.job.activeDeadlineSeconds >= gap * 60) {
+                problem(ctx, ["job", "activeDeadlineSeconds"], `must be shorter than the longest gap between two backups of schedule "${b.schedule}" (${gap * 60} s), or runs would overlap`, b.job.activeDeadlineSeconds);
+            }
+        }, WHEN_VALID)
+        .transform((b) => ({
+            ...b,
+            // Disabled backups need no source; the value is then never used.
+            mongodb: { ...b.mongodb, uri: b.enabled ? new SecretRef(b.mongodb.uri.value, {}) : b.mongodb.uri },
+        }))
+        .prefault({} as never)
+        .describe("MongoDB backups, restore drills and their storage.");
 }
 
-/** Parses `it-ops-infra:backup` (`clusterMode` decides between created and existing storage). */
-export function parseBackup(b: ObjectReader, stack: string, clusterMode: ClusterMode = "aks"): BackupConfig {
-    const target = parseBackupTarget(b, clusterMode);
-    const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
-    const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
-    const restoreServiceAccountName = b.dnsSubdomain("restoreServiceAccountName", { default: "mongodb-restore" });
-    if (restoreServiceAccountName === serviceAccountName) {
-        throw b.fail("restoreServiceAccountName", `must differ from serviceAccountName (${serviceAccountName}): restores run as their own, read-only identity`, restoreServiceAccountName);
-    }
+/** `it-ops-infra:backup` per cluster mode. */
+export const backupSchemas = { aks: backupSchema("aks"), existing: backupSchema("existing") } as const;
 
-    const s = b.object("storage");
-    const retentionDays = s.integer("retentionDays", { default: 35, min: 2, max: 3650 });
-    const storage: BackupStorageConfig = {
-        accountNamePrefix: s.string("accountNamePrefix", {
-            default: `itopsbkp${stack.replace(/[^a-z0-9]/g, "").slice(0, 8)}`,
-            pattern: ACCOUNT_PREFIX,
-            patternText: "3-16 lower-case letters or digits (an 8-character random suffix completes the 24-character storage account name)",
-        }),
-        sku: s.enum("sku", STORAGE_SKUS, { default: "Standard_ZRS" }),
-        containerName: s.string("containerName", { default: "mongodb-backups" }),
-        retentionDays,
-        coolAfterDays: s.integer("coolAfterDays", { default: Math.min(7, retentionDays - 1), min: 1, max: retentionDays - 1, maxText: `retentionDays - 1 (${retentionDays - 1})` }),
-        softDeleteDays: s.integer("softDeleteDays", { default: 14, min: 1, max: 365 }),
-        immutabilityLocked: s.boolean("immutabilityLocked", { default: false }),
-        requireInfrastructureEncryption: s.boolean("requireInfrastructureEncryption", { default: true }),
-    };
-    if (!isContainerName(storage.containerName)) {
-        throw s.fail("containerName", "must be a blob container name (3-63 lower-case letters, digits and single '-', starting and ending with a letter or digit)", storage.containerName);
-    }
-    s.done();
-
-    const m = b.object("mongodb");
-    // Not pattern-checked: an error message would have to show the secret.
-    // Disabled backups need no source; the value is then never used.
-    const mongoUri = m.secretString("uri", { optional: !target.enabled }) ?? pulumi.secret("");
-    const replicaSet = m.boolean("replicaSet", { default: false });
-    m.done();
-
-    const backupSchedule = schedule(b, "schedule", DEFAULT_BACKUP_SCHEDULE);
-    const timeZone = b.string("timeZone", { default: DEFAULT_TIME_ZONE });
-    if (!isTimeZone(timeZone)) throw b.fail("timeZone", "must be an IANA time zone name such as Asia/Tokyo or UTC", timeZone);
-
-    const d = b.object("drill");
-    const drillEnabled = d.boolean("enabled", { default: true });
-    const drillSchedule = schedule(d, "schedule", DEFAULT_DRILL_SCHEDULE);
-    const drillActiveDeadlineSeconds = d.integer("activeDeadlineSeconds", { default: 14_400, min: 300, max: 86_400 });
-    d.done();
-
-    const j = b.object("job");
-    const startingDeadlineSeconds = j.integer("startingDeadlineSeconds", { default: 3600, min: 10, max: 86_400 });
-    const backoffLimit = j.integer("backoffLimit", { default: 2, min: 0, max: 10 });
-    const activeDeadlineSeconds = j.integer("activeDeadlineSeconds", { default: 10_800, min: 300, max: 86_400 });
-    const successfulJobsHistoryLimit = j.integer("successfulJobsHistoryLimit", { default: 3, min: 1, max: 100 });
-    const failedJobsHistoryLimit = j.integer("failedJobsHistoryLimit", { default: 5, min: 1, max: 100 });
-    j.done();
-    const gap = maxRunGapMinutes(backupSchedule)!;
-    if (activeDeadlineSeconds >= gap * 60) {
-        throw j.fail("activeDeadlineSeconds", `must be shorter than the longest gap between two backups of schedule "${backupSchedule}" (${gap * 60} s), or runs would overlap`, activeDeadlineSeconds);
-    }
-
-    const i = b.object("images");
-    const mongoImage = image(i, "mongo", DEFAULT_MONGO_IMAGE);
-    const azcopyImage = image(i, "azcopy", DEFAULT_AZCOPY_IMAGE);
-    i.done();
-
-    const r = b.object("resources");
-    const resources: BackupResources = {
-        cpuRequest: quantity(r, "cpuRequest", "250m"),
-        memoryRequest: quantity(r, "memoryRequest", "512Mi"),
-        cpuLimit: quantity(r, "cpuLimit", "1"),
-        memoryLimit: quantity(r, "memoryLimit", "2Gi"),
-    };
-    r.done();
-    const workVolumeSize = b.string("workVolumeSize", { default: "20Gi", pattern: /^\d+(Mi|Gi|Ti)$/, patternText: "a size such as 20Gi" });
-
-    const maxAgeMarginMinutes = b.integer("maxAgeMarginMinutes", { default: 120, min: 15, max: 10_080 });
-
-    const n = b.object("network");
-    const network: BackupNetworkConfig = {
-        databaseCidrs: n.has("databaseCidrs") ? n.array("databaseCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { minItems: 1 }) : undefined,
-        databasePort: n.has("databasePort") ? n.integer("databasePort", { min: 1, max: 65535 }) : undefined,
-        httpsCidrs: n.array("httpsCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { default: ["0.0.0.0/0"], minItems: 1 }),
-    };
-    n.done();
-    b.done();
-
+/** The backup section in the shape the composition uses. */
+export function finishBackup(b: Resolved<z.output<(typeof backupSchemas)["aks"]>>): BackupConfig {
     return {
-        ...target,
-        namespace,
-        serviceAccountName,
-        restoreServiceAccountName,
-        storage,
-        mongoUri,
-        replicaSet,
-        schedule: backupSchedule,
-        timeZone,
-        drillEnabled,
-        drillSchedule,
-        startingDeadlineSeconds,
-        backoffLimit,
-        activeDeadlineSeconds,
-        drillActiveDeadlineSeconds,
-        successfulJobsHistoryLimit,
-        failedJobsHistoryLimit,
-        mongoImage,
-        azcopyImage,
-        resources,
-        workVolumeSize,
-        maxAgeMarginMinutes,
-        network,
+        enabled: b.enabled,
+        ...(b.existing ? { existing: b.existing as ExistingBackupTarget } : {}),
+        namespace: b.namespace,
+        serviceAccountName: b.serviceAccountName,
+        restoreServiceAccountName: b.restoreServiceAccountName,
+        storage: b.storage as BackupStorageConfig,
+        mongoUri: b.mongodb.uri ?? pulumi.secret(""),
+        replicaSet: b.mongodb.replicaSet,
+        schedule: b.schedule,
+        timeZone: b.timeZone,
+        drillEnabled: b.drill.enabled,
+        drillSchedule: b.drill.schedule,
+        startingDeadlineSeconds: b.job.startingDeadlineSeconds,
+        backoffLimit: b.job.backoffLimit,
+        activeDeadlineSeconds: b.job.activeDeadlineSeconds,
+        drillActiveDeadlineSeconds: b.drill.activeDeadlineSeconds,
+        successfulJobsHistoryLimit: b.job.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: b.job.failedJobsHistoryLimit,
+        mongoImage: b.images.mongo,
+        azcopyImage: b.images.azcopy,
+        resources: b.resources,
+        workVolumeSize: b.workVolumeSize,
+        maxAgeMarginMinutes: b.maxAgeMarginMinutes,
+        network: { databaseCidrs: b.network.databaseCidrs, databasePort: b.network.databasePort, httpsCidrs: b.network.httpsCidrs },
     };
+}
+
+/**
+ * Cluster mode existing: `backup.existing` while backups are disabled is one problem, whatever it
+ * holds (checked before the schema, which would judge its fields first). Returns the section without it.
+ */
+export function disabledBackupTarget(raw: unknown): { message: string; value: unknown; rest: unknown } | undefined {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+    const { existing, ...rest } = raw as Record<string, unknown>;
+    if ((raw as Record<string, unknown>).enabled !== false || existing === undefined) return undefined;
+    return { message: "is only used when backups are enabled", value: existing, rest };
 }

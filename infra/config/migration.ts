@@ -1,14 +1,17 @@
 /**
  * The `migration` section of the stack configuration: the staged move from the old system to the
- * new one (weighted routing, replica counts, data copy, health-gate thresholds). Parsed by
- * {@link parseMigration}; read only through `infra/config.ts`.
+ * new one (weighted routing, replica counts, data copy, health-gate thresholds). Declared by
+ * {@link migrationSchemas}; read only through `infra/config.ts`.
  *
  * Each `pulumi up` moves one stage: `migration.stage` indexes `migration.steps` (the new system's
  * share of traffic in percent). A rollback is `pulumi config set --path migration.stage 0` + `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
-import { ItemReader, ObjectReader } from "./reader";
+import { z } from "zod";
+import { HTTP_PATH } from "../../components/app/app-spec";
+import { DEFAULT_MONGO_IMAGE } from "./backup";
+import { bool, dnsLabel, dnsSubdomain, duration, int, list, num, obj, oneOf, optionalSecret, problem, Resolved, SecretRef, section, str, WHEN_VALID } from "./kit";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
 
@@ -58,8 +61,6 @@ export interface GateConfig {
     readonly window: string;
     /** PromQL label matchers selecting the new system's `http_requests_total` series. */
     readonly selector: string;
-    readonly prometheusNamespace: string;
-    readonly prometheusService: string;
 }
 
 export interface EnabledMigrationConfig {
@@ -92,135 +93,144 @@ const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
-const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
-function parseSteps(r: ObjectReader): number[] {
-    const steps = r.array("steps", (i: ItemReader) => i.integer({ min: 0, max: 100 }), { default: [...DEFAULT_STEPS], minItems: 2 });
-    if (steps[0] !== 0) throw r.fail("steps", "must start at 0 (the old system takes all traffic before the migration)", steps);
-    if (steps[steps.length - 1] !== 100) throw r.fail("steps", "must end at 100 (the new system takes all traffic at the end)", steps);
-    for (let i = 1; i < steps.length; i++) {
-        if (steps[i] <= steps[i - 1]) throw r.fail("steps", `must strictly increase (step ${i} is ${steps[i]}, not above ${steps[i - 1]})`, steps);
-    }
-    return steps;
-}
+const MONGODB_URI = { pattern: /^mongodb(\+srv)?:\/\/\S+$/, text: "a MongoDB connection string (mongodb:// or mongodb+srv://)" };
+const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+/** Defaults of a copy run (applied once `runId` is set: the other keys alone start no copy). */
+const COPY_DEFAULTS = { image: DEFAULT_MONGO_IMAGE, timeoutMinutes: 240, databasePorts: [27017] } as const;
+const COPY_FIELDS = ["sourceUri", "targetUri", "image", "timeoutMinutes", "databasePorts"] as const;
 
-function parseOldSystem(r: ObjectReader): OldSystemConfig {
-    const o: OldSystemConfig = {
-        namespace: r.dnsLabel("namespace"),
-        service: r.dnsLabel("service"),
-        port: r.integer("port", { min: 1, max: 65535 }),
-        deployment: r.dnsSubdomain("deployment"),
-        healthPath: r.string("healthPath", { default: "/", pattern: HTTP_PATH, patternText: "an absolute URL path such as /healthz" }),
-    };
-    r.done();
-    return o;
-}
-
-function parseGateway(r: ObjectReader, routing: RoutingMode): GatewayConfig {
-    const g: GatewayConfig = {
-        name: r.has("name") ? r.dnsSubdomain("name") : undefined,
-        namespace: r.has("namespace") ? r.dnsLabel("namespace") : undefined,
-        className: r.has("className") ? r.dnsSubdomain("className") : undefined,
-    };
-    if (routing === "gateway") {
-        if (g.name && g.className) throw r.fail("className", "must not be set together with gateway.name (attach to an existing Gateway, or create one for a GatewayClass, not both)", g.className);
-        if (!g.name && !g.className) throw r.fail("", "needs either name + namespace (an existing Gateway) or className (a GatewayClass such as approuting-istio to create one for) when routing is gateway");
-        if (g.name && !g.namespace) throw r.fail("namespace", "is required with gateway.name: the namespace of the existing Gateway");
-        if (g.className && g.namespace) throw r.fail("namespace", "is only allowed with gateway.name (a created Gateway lives in the new system's namespace)", g.namespace);
-    }
-    r.done();
-    return g;
-}
-
-function parseGate(r: ObjectReader): GateConfig {
-    const g: GateConfig = {
-        maxErrorRatio: r.number("maxErrorRatio", { default: 0.01, min: 0, max: 1 }),
-        maxP95Seconds: r.number("maxP95Seconds", { default: 1, min: 0.001, max: 600 }),
-        window: r.duration("window", { default: "5m" }),
-        selector: r.string("selector", {
-            default: 'namespace="production",service="it-ops-system"',
-            pattern: SELECTOR,
-            patternText: 'PromQL label matchers such as namespace="production",service="it-ops-system"',
-        }),
-        prometheusNamespace: r.dnsLabel("prometheusNamespace", { default: "monitoring" }),
-        prometheusService: r.dnsLabel("prometheusService", { default: "kube-prometheus-stack-prometheus" }),
-    };
-    r.done();
-    return g;
-}
-
-function parseCopy(r: ObjectReader): CopyConfig | undefined {
-    if (!r.has("runId")) {
-        for (const f of ["sourceUri", "targetUri", "image", "timeoutMinutes", "databasePorts"]) {
-            if (r.has(f)) throw r.fail("runId", `is required when migration.copy.${f} is set: a copy runs only for an explicit run id`);
+const stepsSchema = list(int({ min: 0, max: 100 }), { minItems: 2 })
+    .default([...DEFAULT_STEPS])
+    .superRefine((steps, ctx) => {
+        if (steps[0] !== 0) return problem(ctx, [], "must start at 0 (the old system takes all traffic before the migration)", steps);
+        if (steps[steps.length - 1] !== 100) return problem(ctx, [], "must end at 100 (the new system takes all traffic at the end)", steps);
+        for (let i = 1; i < steps.length; i++) {
+            if (steps[i] <= steps[i - 1]) return problem(ctx, [], `must strictly increase (step ${i} is ${steps[i]}, not above ${steps[i - 1]})`, steps);
         }
-        r.done();
-        return undefined;
-    }
-    const runId = r.string("runId", { pattern: RUN_ID, patternText: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" });
-    const image = r.string("image", { default: "mongo:7.0.14", pattern: IMAGE, patternText: "an image reference with a pinned tag or digest, such as myacr.azurecr.io/mongo:7.0.14" });
-    if (/:latest$/.test(image)) throw r.fail("image", "must be pinned to a version tag or digest, not latest", image);
-    const copy: CopyConfig = {
-        runId,
-        sourceUri: r.secretString("sourceUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,
-        targetUri: r.secretString("targetUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,
-        image,
-        timeoutMinutes: r.integer("timeoutMinutes", { default: 240, min: 10, max: 2880 }),
-        databasePorts: r.array("databasePorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [27017], minItems: 1 }),
-    };
-    r.done();
-    return copy;
-}
+    }, WHEN_VALID)
+    .describe("The new system's share of traffic per stage, in percent (0 first, 100 last, strictly increasing).");
 
-/** Parses `migration` (the reader of that object). `{ enabled: false }` unless enabled. */
-export function parseMigration(r: ObjectReader): MigrationConfig {
-    const enabled = r.boolean("enabled", { default: false });
-    // A section prepared ahead of time is validated as well, even though nothing of it is deployed yet.
-    if (!enabled && r.fields().every((f) => f === "enabled")) {
-        r.done();
-        return { enabled: false };
-    }
-    const steps = parseSteps(r);
-    const stage = r.integer("stage", { default: 0, min: 0, max: steps.length - 1, maxText: `${steps.length - 1} (the last index of steps ${JSON.stringify(steps)})` });
-    const routing = r.enum("routing", ROUTING_MODES, { default: "gateway" });
-    const dataStrategy = r.enum("dataStrategy", DATA_STRATEGIES, { default: "cutover" });
-    const weight = steps[stage];
-    if (dataStrategy === "cutover" && weight !== 0 && weight !== 100) {
-        throw r.fail(
-            "stage",
+const copySchema = section({
+    runId: str({ pattern: RUN_ID, text: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" })
+        .optional()
+        .describe("Part of the copy Job's name: a new run id is a new, explicit rerun. Without it, no copy runs."),
+    sourceUri: optionalSecret(MONGODB_URI).describe("Connection string of the old database (secret; required with runId)."),
+    targetUri: optionalSecret(MONGODB_URI).describe("Connection string of the new database (secret; required with runId)."),
+    image: str({ pattern: IMAGE, text: "an image reference with a pinned tag or digest, such as myacr.azurecr.io/mongo:7.0.14" })
+        .refine((v) => !/:latest$/.test(v), { error: "must be pinned to a version tag or digest, not latest" })
+        .optional()
+        .describe("Image with mongodump, mongorestore and mongosh (pinned).")
+        .meta({ default: COPY_DEFAULTS.image }),
+    timeoutMinutes: int({ min: 10, max: 2880 }).optional().describe("How long `pulumi up` waits for the Job.").meta({ default: COPY_DEFAULTS.timeoutMinutes }),
+    databasePorts: list(int({ min: 1, max: 65535 }), { minItems: 1 }).optional().describe("TCP ports of the databases the Job may reach.").meta({ default: COPY_DEFAULTS.databasePorts }),
+})
+    .superRefine((c, ctx) => {
+        if (c.runId !== undefined) return;
+        const f = COPY_FIELDS.find((k) => (k === "sourceUri" || k === "targetUri" ? c[k].value !== undefined : c[k] !== undefined));
+        if (f) problem(ctx, ["runId"], `is required when migration.copy.${f} is set: a copy runs only for an explicit run id`);
+    }, WHEN_VALID)
+    .transform((c) =>
+        c.runId === undefined
+            ? undefined
+            : {
+                  runId: c.runId,
+                  sourceUri: new SecretRef(c.sourceUri.value, MONGODB_URI),
+                  targetUri: new SecretRef(c.targetUri.value, MONGODB_URI),
+                  image: c.image ?? COPY_DEFAULTS.image,
+                  timeoutMinutes: c.timeoutMinutes ?? COPY_DEFAULTS.timeoutMinutes,
+                  databasePorts: c.databasePorts ?? [...COPY_DEFAULTS.databasePorts],
+              },
+    )
+    .describe("A data copy run (mongodump | mongorestore + verification) as a Kubernetes Job.");
+
+const full = obj({
+    enabled: bool().default(false).describe("Whether the migration is deployed (a prepared section is validated either way)."),
+    steps: stepsSchema,
+    stage: int({ min: 0 }).default(0).describe("Index into steps: the current stage (<= the last index of steps)."),
+    routing: oneOf(ROUTING_MODES).default("gateway").describe("How traffic is split: a Gateway API HTTPRoute or an nginx canary Ingress."),
+    dataStrategy: oneOf(DATA_STRATEGIES).default("cutover").describe("cutover: two databases, stages of 0 or 100 % only; shared/synced allow a gradual ramp."),
+    hosts: list(str({ pattern: HOST, text: "a fully qualified host name such as itops.example.com" }), { minItems: 1 })
+        .superRefine((h, ctx) => {
+            if (new Set(h).size !== h.length) problem(ctx, [], "must not repeat a host", h);
+        }, WHEN_VALID)
+        .describe("Host names of the system."),
+    tlsSecretName: dnsSubdomain().optional().describe("TLS Secret of the hosts (Ingress / created Gateway)."),
+    gateway: section({
+        name: dnsSubdomain().optional().describe("An existing Gateway (with namespace)."),
+        namespace: dnsLabel().optional().describe("Namespace of the existing Gateway."),
+        className: dnsSubdomain().optional().describe("GatewayClass of a Gateway the migration creates (e.g. approuting-istio)."),
+    }).describe("The Gateway the route attaches to (routing gateway)."),
+    ingressClassName: dnsSubdomain().default("nginx").describe("IngressClass of the nginx routing mode."),
+    oldSystem: obj({
+        namespace: dnsLabel().describe("Namespace of the old system."),
+        service: dnsLabel().describe("Service of the old system."),
+        port: int({ min: 1, max: 65535 }).describe("Service port of the old system."),
+        deployment: dnsSubdomain().describe("Deployment of the old system (its replicas are patched)."),
+        healthPath: str({ pattern: HTTP_PATH, text: "an absolute URL path such as /healthz" }).default("/").describe("HTTP path of the rollback smoke check."),
+    }).describe("The system being replaced (only its replica count is patched)."),
+    replicas: section({
+        old: int({ min: 1, max: 100 }).default(2).describe("Replicas of the old system while both run."),
+        new: int({ min: 1, max: 100 }).default(3).describe("Replicas of the new system while both run (<= app.maxReplicas)."),
+    }).describe("Replica counts while both systems run."),
+    retireOld: bool().default(false).describe("After the final stage: scale the old system to 0 (the point of no return)."),
+    testerHeader: section({
+        name: str({ pattern: HEADER_NAME, text: "an HTTP header name such as X-Canary" }).default("X-Canary").describe("Header name."),
+        value: str({ pattern: HEADER_VALUE, text: "a printable header value such as always" }).default("always").describe("Header value."),
+    }).describe("Requests with this header and value always reach the new system."),
+    copy: copySchema,
+    gate: section({
+        maxErrorRatio: num({ min: 0, max: 1 }).default(0.01).describe("Highest tolerated ratio of 5xx responses of the new system (0-1)."),
+        maxP95Seconds: num({ min: 0.001, max: 600 }).default(1).describe("Highest tolerated p95 latency in seconds."),
+        window: duration().default("5m").describe("Rate window of the gate queries and the alert."),
+        selector: str({ pattern: SELECTOR, text: 'PromQL label matchers such as namespace="production",service="it-ops-system"' })
+            .default('namespace="production",service="it-ops-system"')
+            .describe("PromQL label matchers selecting the new system's http_requests_total series."),
+    }).describe("Thresholds of the health gate of scripts/migrate.sh next and of the level-2 alert."),
+}).superRefine((m, ctx) => {
+    const last = m.steps.length - 1;
+    if (m.stage > last) return problem(ctx, ["stage"], `must be an integer >= 0 and <= ${last} (the last index of steps ${JSON.stringify(m.steps)})`, m.stage);
+    const weight = m.steps[m.stage];
+    if (m.dataStrategy === "cutover" && weight !== 0 && weight !== 100) {
+        // The root problem: the copy that cutover would need above 0 % follows from it.
+        return problem(
+            ctx,
+            ["stage"],
             `selects ${weight} % for the new system, but dataStrategy cutover allows only stages of 0 or 100 %: with two databases any split of traffic splits the writes between them (use dataStrategy shared or synced for a gradual ramp)`,
-            stage,
+            m.stage,
         );
     }
-    const hosts = r.array("hosts", (i) => i.string({ pattern: /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, patternText: "a fully qualified host name such as itops.example.com" }), { minItems: 1 });
-    if (new Set(hosts).size !== hosts.length) throw r.fail("hosts", "must not repeat a host", hosts);
-    const gateway = parseGateway(r.object("gateway"), routing);
-    const tlsSecretName = r.has("tlsSecretName") ? r.dnsSubdomain("tlsSecretName") : undefined;
-    if (!tlsSecretName && (routing === "nginx" || gateway.className)) {
-        throw r.fail("tlsSecretName", `is required: the TLS Secret of ${hosts.join(", ")} for the ${routing === "nginx" ? "Ingress" : "created Gateway"}`);
+    const g = m.gateway;
+    if (m.routing === "gateway") {
+        if (g.name && g.className) problem(ctx, ["gateway", "className"], "must not be set together with gateway.name (attach to an existing Gateway, or create one for a GatewayClass, not both)", g.className);
+        else if (!g.name && !g.className) problem(ctx, ["gateway"], "needs either name + namespace (an existing Gateway) or className (a GatewayClass such as approuting-istio to create one for) when routing is gateway");
+        else if (g.name && !g.namespace) problem(ctx, ["gateway", "namespace"], "is required with gateway.name: the namespace of the existing Gateway");
+        else if (g.className && g.namespace) problem(ctx, ["gateway", "namespace"], "is only allowed with gateway.name (a created Gateway lives in the new system's namespace)", g.namespace);
     }
-    const ingressClassName = r.dnsSubdomain("ingressClassName", { default: "nginx" });
-    const oldSystem = parseOldSystem(r.object("oldSystem", { required: true }));
-    const rep = r.object("replicas");
-    const replicas = { old: rep.integer("old", { default: 2, min: 1, max: 100 }), new: rep.integer("new", { default: 3, min: 1, max: 100 }) };
-    rep.done();
-    const retireOld = r.boolean("retireOld", { default: false });
-    if (retireOld && weight !== 100) {
-        throw r.fail("retireOld", `is only allowed at the final stage (100 % to the new system); stage ${stage} sends ${100 - weight} % to the old system`, retireOld);
+    if (!m.tlsSecretName && (m.routing === "nginx" || g.className)) {
+        problem(ctx, ["tlsSecretName"], `is required: the TLS Secret of ${m.hosts.join(", ")} for the ${m.routing === "nginx" ? "Ingress" : "created Gateway"}`);
     }
-    const th = r.object("testerHeader");
-    const testerHeader = {
-        name: th.string("name", { default: "X-Canary", pattern: HEADER_NAME, patternText: "an HTTP header name such as X-Canary" }),
-        value: th.string("value", { default: "always", pattern: HEADER_VALUE, patternText: "a printable header value such as always" }),
-    };
-    th.done();
-    const copy = parseCopy(r.object("copy"));
-    if (dataStrategy === "cutover" && weight > 0 && !copy) {
-        throw r.fail("copy", "is required for dataStrategy cutover above 0 %: traffic moves only after a verified data copy (set migration.copy.runId and the secret URIs)");
+    if (m.retireOld && weight !== 100) {
+        problem(ctx, ["retireOld"], `is only allowed at the final stage (100 % to the new system); stage ${m.stage} sends ${100 - weight} % to the old system`, m.retireOld);
     }
-    const gate = parseGate(r.object("gate"));
-    r.done();
-    if (!enabled) return { enabled: false };
-    return { enabled, steps, stage, routing, dataStrategy, hosts, tlsSecretName, gateway, ingressClassName, oldSystem, replicas, retireOld, testerHeader, copy, gate };
+    if (m.dataStrategy === "cutover" && weight > 0 && !m.copy) {
+        problem(ctx, ["copy"], "is required for dataStrategy cutover above 0 %: traffic moves only after a verified data copy (set migration.copy.runId and the secret URIs)");
+    }
+}, WHEN_VALID);
+
+/** `migration` holding nothing but `enabled: false` (or absent): not migrating. */
+const disabled = obj({ enabled: z.literal(false, { error: "must be true or false" }).default(false).describe("Whether the migration is deployed.") }).prefault({} as never);
+
+/**
+ * `it-ops-infra:migration`: `disabled` when the section holds nothing but `enabled: false`, else
+ * `full` (a section prepared ahead of time is validated as well, even though nothing of it is deployed yet).
+ */
+export const migrationSchemas = { disabled, full } as const;
+
+/** The parsed migration: `{ enabled: false }` unless enabled. */
+export function finishMigration(m: Resolved<z.output<typeof full>> | { enabled: false }): MigrationConfig {
+    if (!m.enabled) return { enabled: false };
+    const g = m.gateway;
+    return { ...m, tlsSecretName: m.tlsSecretName, gateway: { name: g.name, namespace: g.namespace, className: g.className } } as EnabledMigrationConfig;
 }

@@ -9,7 +9,9 @@ import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEE
 import { DEFAULT_HOLIDAYS } from "../../components/monitoring/japanese-holidays";
 import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/monitoring/kube-prometheus-stack-values";
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
-import { ObjectReader } from "./reader";
+import { z } from "zod";
+import { PrometheusEndpoint, prometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { bool, dnsLabel, dnsLabelItem, dnsSubdomain, duration, int, list, notHere, num, obj, oneOf, optionalSecret, problem, Resolved, secret, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
 
 export interface OnCallConfig extends OnCallSpec {
     /** Each receiver's secret (URL, routing key, API key or SMTP password), a Pulumi secret. */
@@ -46,8 +48,11 @@ export interface MonitoredAppConfig {
 export const MONITORING_MODES = ["helm", "existing-operator"] as const;
 export type MonitoringMode = (typeof MONITORING_MODES)[number];
 
-/** Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm. */
-export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "prometheus", "alertmanager", "grafana", "componentResources", "hiddenComponents"] as const;
+/**
+ * Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm
+ * (`prometheus` is both: its sizing keys are helm-only, its endpoint keys existing-operator-only).
+ */
+export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "alertmanager", "grafana", "componentResources", "hiddenComponents"] as const;
 
 /** The Prometheus Operator's default Alertmanager retention (`Alertmanager.spec.retention`). */
 export const OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h";
@@ -61,6 +66,11 @@ interface MonitoringCommon {
     readonly alerts: AlertThresholds;
     readonly oncall: OnCallConfig;
     readonly network: MonitoringNetworkConfig;
+    /**
+     * Where the stack's Prometheus answers (derived by `prometheusEndpoint`: in mode helm from the
+     * chart, in mode existing-operator from `monitoring.prometheus.{namespace,service,port}`).
+     */
+    readonly prometheus: PrometheusEndpoint;
 }
 
 /** `monitoring.network`: who may reach Grafana, and how pods reach the API server. */
@@ -84,7 +94,8 @@ export interface HelmMonitoringConfig extends MonitoringCommon {
     /** Scrape what AKS hides (control plane; kube-proxy, absent with Cilium). Both false by default. */
     readonly hiddenComponents: HiddenComponents;
     readonly storageClass: string;
-    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    /** The chart's Prometheus: its size, and (derived) where it answers. */
+    readonly prometheus: PrometheusEndpoint & { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
 }
@@ -136,69 +147,53 @@ export function bytes(size: string): number {
     return Number(m[1]) * (units[m[2]] ?? NaN);
 }
 
-function parseResources(r: ObjectReader, d: ResourceSpec): ResourceSpec {
-    const req = r.object("requests");
-    const lim = r.object("limits");
-    const out: ResourceSpec = {
-        requests: {
-            cpu: req.string("cpu", { default: d.requests.cpu, pattern: CPU, patternText: "a CPU quantity such as 500m or 2" }),
-            memory: req.string("memory", { default: d.requests.memory, pattern: MEMORY, patternText: "a memory quantity such as 512Mi or 2Gi" }),
-        },
-        limits: {
-            cpu: lim.has("cpu") ? lim.string("cpu", { pattern: CPU, patternText: "a CPU quantity such as 500m or 2" }) : d.limits.cpu,
-            memory: lim.string("memory", { default: d.limits.memory, pattern: MEMORY, patternText: "a memory quantity such as 512Mi or 2Gi" }),
-        },
-    };
-    req.done();
-    lim.done();
-    r.done();
-    return out;
+const cpu = () => str({ pattern: CPU, text: "a CPU quantity such as 500m or 2" });
+const memory = () => str({ pattern: MEMORY, text: "a memory quantity such as 512Mi or 2Gi" });
+
+function resources(what: string, d: ResourceSpec) {
+    return section({
+        requests: section({ cpu: cpu().default(d.requests.cpu).describe("CPU request."), memory: memory().default(d.requests.memory).describe("Memory request.") }).describe(`Resource requests of ${what}.`),
+        limits: section({
+            cpu: d.limits.cpu === undefined ? cpu().optional().describe("CPU limit (none by default).") : cpu().default(d.limits.cpu).describe("CPU limit."),
+            memory: memory().default(d.limits.memory).describe("Memory limit."),
+        }).describe(`Resource limits of ${what}.`),
+    })
+        .transform((r): ResourceSpec => ({ requests: r.requests, limits: r.limits.cpu === undefined ? { memory: r.limits.memory } : { cpu: r.limits.cpu, memory: r.limits.memory } }))
+        .describe(`Requests and limits of ${what}.`);
 }
 
-function size(r: ObjectReader, field: string, def: string): string {
-    return r.string(field, { default: def, pattern: SIZE, patternText: "a volume size such as 50Gi" });
-}
+const size = (def: string, what: string) => str({ pattern: SIZE, text: "a volume size such as 50Gi" }).default(def).describe(what);
 
-function parseReceiver(root: ObjectReader, role: OnCallRole): { spec: ReceiverSpec; secret?: pulumi.Output<string> } {
-    const r = root.object(role, { required: true });
-    const kind = r.enum("kind", RECEIVER_KINDS);
-    let spec: ReceiverSpec;
-    let secret: pulumi.Output<string> | undefined;
-    switch (kind) {
-        case "slack":
-            spec = { kind, channel: r.string("channel", { pattern: /^[#@]?[\w.-]+$/, patternText: "a Slack channel such as #it-ops" }), hasSecret: true };
-            secret = r.secretString("url");
-            break;
-        case "email": {
-            const authUsername = r.optionalString("authUsername");
-            spec = {
-                kind,
-                to: r.string("to", { pattern: EMAIL, patternText: "an e-mail address" }),
-                from: r.string("from", { pattern: EMAIL, patternText: "an e-mail address" }),
-                smarthost: r.string("smarthost", { pattern: HOST_PORT, patternText: "an SMTP host:port such as smtp.example.com:587" }),
-                authUsername,
-                hasSecret: authUsername !== undefined,
-            };
-            if (authUsername !== undefined) secret = r.secretString("authPassword");
-            else if (r.has("authPassword")) throw r.fail("authPassword", "is only allowed with authUsername");
-            break;
-        }
-        case "webhook":
-            spec = { kind, hasSecret: true };
-            secret = r.secretString("url");
-            break;
-        case "pagerduty":
-            spec = { kind, hasSecret: true };
-            secret = r.secretString("routingKey");
-            break;
-        case "opsgenie":
-            spec = { kind, hasSecret: true };
-            secret = r.secretString("apiKey");
-            break;
-    }
-    r.done();
-    return { spec, secret };
-}
+const HELM_ONLY = "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator";
+const DERIVED_IN_HELM = "is derived from the chart in monitoring.mode helm (Prometheus runs in monitoring.namespace as its release's Service); it is only set in mode existing-operator";
+
+const receiverSecret = (what: string) => secret().describe(`${what} (secret).`);
+const receiverSchema = (role: OnCallRole) =>
+    z
+        .discriminatedUnion(
+            "kind",
+            [
+                obj({ kind: z.literal("slack"), channel: str({ pattern: /^[#@]?[\w.-]+$/, text: "a Slack channel such as #it-ops" }).describe("Slack channel."), url: receiverSecret("Slack webhook URL") }),
+                obj({
+                    kind: z.literal("email"),
+                    to: str({ pattern: EMAIL, text: "an e-mail address" }).describe("Recipient."),
+                    from: str({ pattern: EMAIL, text: "an e-mail address" }).describe("Sender."),
+                    smarthost: str({ pattern: HOST_PORT, text: "an SMTP host:port such as smtp.example.com:587" }).describe("SMTP host:port."),
+                    authUsername: str().optional().describe("SMTP user (then authPassword is required)."),
+                    authPassword: optionalSecret().describe("SMTP password (secret; only with authUsername)."),
+                })
+                    .superRefine((e, ctx) => {
+                        if (e.authUsername === undefined && e.authPassword.value !== undefined) problem(ctx, ["authPassword"], "is only allowed with authUsername");
+                    }, WHEN_VALID)
+                    .transform((e) => ({ ...e, authPassword: e.authUsername !== undefined ? new SecretRef(e.authPassword.value, {}) /* required once authUsername is set */ : undefined })),
+                obj({ kind: z.literal("webhook"), url: receiverSecret("Webhook URL") }),
+                obj({ kind: z.literal("pagerduty"), routingKey: receiverSecret("PagerDuty routing key") }),
+                obj({ kind: z.literal("opsgenie"), apiKey: receiverSecret("Opsgenie API key") }),
+            ],
+            { error: (i) => (i.input === undefined ? "is required: an object" : `must be one of ${RECEIVER_KINDS.join(", ")}`) },
+        )
+        .describe(`Where the ${role} role's notifications go (kind and its settings).`);
+
 
 function validTimeZone(tz: string): boolean {
     try {
@@ -209,218 +204,234 @@ function validTimeZone(tz: string): boolean {
     }
 }
 
-function parseOnCall(o: ObjectReader, amRetention: string, retentionKey: string): OnCallConfig {
-    const timezone = o.string("timezone", { default: "Asia/Tokyo" });
-    if (!validTimeZone(timezone)) throw o.fail("timezone", "must be an IANA time zone such as Asia/Tokyo", timezone);
-    const bh = o.object("businessHours");
-    const businessHours: { start: string; end: string; weekdays: WeekdayName[] } = {
-        start: bh.string("start", { default: "09:00", pattern: HHMM, patternText: "a time HH:MM" }),
-        end: bh.string("end", { default: "18:00", pattern: HHMM, patternText: "a time HH:MM (or 24:00)" }),
-        weekdays: bh.array<WeekdayName>("weekdays", (i) => i.string({ pattern: new RegExp(`^(${WEEKDAY_NAMES.join("|")})$`), patternText: `one of ${WEEKDAY_NAMES.join(", ")}` }) as WeekdayName, {
-            default: ["monday", "tuesday", "wednesday", "thursday", "friday"] as WeekdayName[],
-            minItems: 1,
-        }),
-    };
-    if (businessHours.start >= businessHours.end) throw bh.fail("end", `must be later than start (${businessHours.start})`, businessHours.end);
-    if (new Set(businessHours.weekdays).size !== businessHours.weekdays.length) throw bh.fail("weekdays", "must not repeat a day", businessHours.weekdays);
-    bh.done();
-    const holidays = o.array(
-        "holidays",
-        (i) => {
-            const d = i.string({ pattern: DATE, patternText: "a date YYYY-MM-DD" });
+const REPEAT_DEFAULTS: Record<Severity, string> = { level1: "30m", level2: "2h", level3: "24h", level4: "96h" };
+
+const oncallSchema = obj({
+    timezone: str().refine(validTimeZone, { error: "must be an IANA time zone such as Asia/Tokyo" }).default("Asia/Tokyo").describe("IANA time zone of every time interval."),
+    businessHours: section({
+        start: str({ pattern: HHMM, text: "a time HH:MM" }).default("09:00").describe("Start, HH:MM (inclusive)."),
+        end: str({ pattern: HHMM, text: "a time HH:MM (or 24:00)" }).default("18:00").describe("End, HH:MM or 24:00 (exclusive)."),
+        weekdays: list(oneOf(WEEKDAY_NAMES), { minItems: 1 }).default(["monday", "tuesday", "wednesday", "thursday", "friday"]).describe("Working days."),
+    })
+        .superRefine((b, ctx) => {
+            if (b.start >= b.end) problem(ctx, ["end"], `must be later than start (${b.start})`, b.end);
+            if (new Set(b.weekdays).size !== b.weekdays.length) problem(ctx, ["weekdays"], "must not repeat a day", b.weekdays);
+        }, WHEN_VALID)
+        .describe("When the first-line team works."),
+    holidays: list(
+        str({ pattern: DATE, text: "a date YYYY-MM-DD" }).refine((d) => {
             const [y, m, day] = d.split("-").map(Number);
             const dt = new Date(Date.UTC(y, m - 1, day));
-            if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== day) throw i.fail("must be a real calendar date");
-            return d;
-        },
-        { default: [...DEFAULT_HOLIDAYS] },
-    );
-    const rec = o.object("receivers", { required: true });
+            return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === day;
+        }, { error: "must be a real calendar date" }),
+    )
+        .default([...DEFAULT_HOLIDAYS])
+        .describe("Holidays (YYYY-MM-DD): no first-line team, the rotation takes level 1-2. Default: Japanese public holidays."),
+    receivers: obj(Object.fromEntries(ONCALL_ROLES.map((r) => [r, receiverSchema(r)])) as Record<OnCallRole, ReturnType<typeof receiverSchema>>).describe("The receiver of each on-call role."),
+    repeatIntervals: section(
+        Object.fromEntries(SEVERITIES.map((s) => [s, duration().refine((d) => durationSeconds(d) > 0, { error: "must be a positive duration" }).default(REPEAT_DEFAULTS[s]).describe(`Repeat interval of ${s} alerts.`)])) as Record<
+            Severity,
+            z.ZodDefault<z.ZodString>
+        >,
+    ).describe("How often a still-firing alert is notified again, per level."),
+    groupBy: list(str({ pattern: LABEL_NAME, text: "a label name" }), { minItems: 1 }).default(["alertname", "service", "namespace"]).describe("Alertmanager group_by."),
+    groupWait: duration().default("30s").describe("Alertmanager group_wait."),
+    groupInterval: duration().default("5m").describe("Alertmanager group_interval."),
+    resolveTimeout: duration().default("5m").describe("Alertmanager resolve_timeout."),
+}).describe("On-call routing: time zone, business hours, holidays, receivers and repeat intervals.");
+
+const d = DEFAULT_ALERT_THRESHOLDS;
+const pct = (f: keyof AlertThresholds, what: string) => num({ min: 1, max: 100 }).default(d[f] as number).describe(what);
+const dur = (f: keyof AlertThresholds, what: string) => duration().default(d[f] as string).describe(what);
+
+const common = {
+    namespace: dnsLabel().default("monitoring").describe("THE monitoring namespace: the project's monitoring objects and, in mode helm, kube-prometheus-stack (mode existing-operator: must exist)."),
+    runbookBaseUrl: str({ pattern: URL, text: "an https:// URL of the docs/runbooks/ folder" })
+        .default("https://github.com/it-ops/it-ops-infra/blob/main/docs/runbooks/")
+        .describe("URL prefix of docs/runbooks/ (runbook_url = prefix + file)."),
+    app: section({
+        path: str({ pattern: /^\/\S*$/, text: "a URL path starting with /" }).default("/metrics").describe("Path of the metrics endpoint."),
+        interval: duration().default("30s").describe("Scrape interval."),
+    }).describe("How the workload is scraped."),
+    alerts: section({
+        cpuPercent: pct("cpuPercent", "HighCPUUsage: CPU usage in % of the limit."),
+        cpuFor: dur("cpuFor", "HighCPUUsage: for how long."),
+        memoryPercent: pct("memoryPercent", "HighMemoryUsage: memory in % of the limit."),
+        memoryFor: dur("memoryFor", "HighMemoryUsage: for how long."),
+        downFor: dur("downFor", "ItOpsSystemDown: for how long."),
+        noReplicasFor: dur("noReplicasFor", "No available replica: for how long."),
+        replicasUnavailableFor: dur("replicasUnavailableFor", "Replicas unavailable: for how long."),
+        crashLoopFor: dur("crashLoopFor", "Crash looping: for how long."),
+        throttlingPercent: pct("throttlingPercent", "CPU throttling in %."),
+        throttlingFor: dur("throttlingFor", "CPU throttling: for how long."),
+        errorRatioPercent: pct("errorRatioPercent", "5xx ratio in %."),
+        errorRatioFor: dur("errorRatioFor", "5xx ratio: for how long."),
+        escalateAfter: dur("escalateAfter", "Escalation after."),
+    }).describe("Alert thresholds."),
+    network: section({
+        grafanaIngressNamespaces: list(dnsLabelItem("a namespace name"), { minItems: 1 }).default(["app-routing-system"]).describe("Namespaces whose pods may reach Grafana."),
+        apiServerPorts: list(int({ min: 1, max: 65535 }), { minItems: 1 }).default([443]).describe("TCP ports of the API server as pods reach it (AKS: 443; kind/k3d: 6443)."),
+        receiverPorts: list(int({ min: 1, max: 65535 }), { minItems: 1 }).default([443]).describe("TCP ports of the webhook-style receivers outside the cluster."),
+    }).describe("Who may reach Grafana, and how pods reach the API server and receivers."),
+    oncall: oncallSchema,
+};
+
+const helmSchema = obj({
+    mode: z.literal("helm").default("helm").describe("helm: the project's own kube-prometheus-stack; existing-operator: only the monitoring objects, for a cluster that runs the Prometheus Operator."),
+    ...common,
+    storageClass: dnsSubdomain().default("managed-csi-premium").describe("StorageClass of the volumes (mode helm)."),
+    prometheus: section({
+        replicas: int({ min: 1, max: 3 }).default(1).describe("Prometheus replicas (mode helm)."),
+        retention: duration().default("15d").describe("Prometheus retention time (mode helm)."),
+        retentionSize: str({ pattern: RETENTION_SIZE, text: "a size such as 45GB" }).default("45GB").describe("Prometheus retention size, below 95% of storageSize (mode helm)."),
+        storageSize: size("50Gi", "Prometheus volume size (mode helm)."),
+        resources: resources("Prometheus", { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
+        namespace: notHere(DERIVED_IN_HELM),
+        service: notHere(DERIVED_IN_HELM),
+        port: notHere(DERIVED_IN_HELM),
+    })
+        .superRefine((p, ctx) => {
+            if (bytes(p.retentionSize) >= 0.95 * bytes(p.storageSize)) {
+                problem(ctx, ["retentionSize"], `must be below 95% of storageSize (${p.storageSize}) so Prometheus deletes old blocks before the volume fills`, p.retentionSize);
+            }
+        }, WHEN_VALID)
+        .describe("Mode helm: the chart's Prometheus size. Mode existing-operator: where the existing Prometheus answers (namespace, service, port)."),
+    alertmanager: section({
+        replicas: int({ min: 2, max: 5 }).default(2).describe("Alertmanager replicas."),
+        retention: duration().default("120h").describe("Alertmanager retention (the level-4 repeat interval must be shorter)."),
+        storageSize: size("5Gi", "Alertmanager volume size."),
+        resources: resources("Alertmanager", { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } }),
+    }).describe("The chart's Alertmanager (mode helm)."),
+    grafana: section({
+        storageSize: size("10Gi", "Grafana volume size."),
+        resources: resources("Grafana", { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
+        azureAd: obj({
+            tenantId: uuid().describe("Entra tenant."),
+            clientId: uuid().describe("App registration's client id."),
+            clientSecret: secret().describe("App registration's client secret (secret)."),
+            allowedGroups: list(uuid("an Entra group object id (UUID)")).default([]).describe("Entra groups allowed to sign in."),
+            rootUrl: str({ pattern: URL, text: "Grafana's https:// URL" }).describe("Grafana's https:// URL."),
+        })
+            .optional()
+            .describe("Entra ID sign-in to Grafana."),
+    }).describe("The chart's Grafana (mode helm)."),
+    componentResources: section({
+        operator: resources("the operator", DEFAULT_COMPONENT_RESOURCES.operator),
+        configReloader: resources("the config reloader", DEFAULT_COMPONENT_RESOURCES.configReloader),
+        admissionWebhookJobs: resources("the admission webhook jobs", DEFAULT_COMPONENT_RESOURCES.admissionWebhookJobs),
+        kubeStateMetrics: resources("kube-state-metrics", DEFAULT_COMPONENT_RESOURCES.kubeStateMetrics),
+        nodeExporter: resources("node-exporter", DEFAULT_COMPONENT_RESOURCES.nodeExporter),
+        grafanaSidecar: resources("Grafana's sidecar", DEFAULT_COMPONENT_RESOURCES.grafanaSidecar),
+    }).describe("Requests and limits of the stack's other containers (mode helm)."),
+    hiddenComponents: section({
+        controlPlane: bool().default(false).describe("Scrape the control plane (AKS hides it)."),
+        kubeProxy: bool().default(false).describe("Scrape kube-proxy (absent with Cilium)."),
+    }).describe("Scrape what AKS hides (mode helm)."),
+    existingOperator: notHere("is only used with monitoring.mode existing-operator"),
+}).superRefine((m, ctx) => {
+    if (durationSeconds(m.oncall.repeatIntervals.level4) >= durationSeconds(m.alertmanager.retention)) {
+        problem(ctx, ["oncall", "repeatIntervals", "level4"], `must be shorter than monitoring.alertmanager.retention (${m.alertmanager.retention}), or Alertmanager forgets the notification log and repeats early`, m.oncall.repeatIntervals.level4);
+    }
+}, WHEN_VALID);
+
+const operatorSchema = obj({
+    mode: z.literal("existing-operator"),
+    ...common,
+    prometheus: section({
+        namespace: dnsLabel().optional().describe("Namespace of the existing Prometheus (mode existing-operator).").meta({ derivedDefault: "monitoring.namespace" }),
+        service: dnsLabel().optional().describe("Service of the existing Prometheus (mode existing-operator; default prometheus-operated)."),
+        port: int({ min: 1, max: 65535 }).optional().describe("Port of the existing Prometheus (mode existing-operator; default 9090)."),
+        replicas: notHere(HELM_ONLY),
+        retention: notHere(HELM_ONLY),
+        retentionSize: notHere(HELM_ONLY),
+        storageSize: notHere(HELM_ONLY),
+        resources: notHere(HELM_ONLY),
+    }),
+    existingOperator: section({
+        labels: z
+            .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of strings" })
+            .default({})
+            .superRefine((l, ctx) => {
+                for (const [k, v] of Object.entries(l)) {
+                    if (!LABEL_KEY.test(k)) problem(ctx, [k], "must be keyed by a Kubernetes label key", k);
+                    else if (!LABEL_VALUE.test(v)) problem(ctx, [k], "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", v);
+                }
+            }, WHEN_VALID)
+            .describe("Labels on the ServiceMonitor and PrometheusRule that the existing Prometheus selects (kube-prometheus-stack: release: <release name>)."),
+        alertmanagerConfigSecretName: dnsSubdomain().default("itops-alertmanager-config").describe("Secret holding alertmanager.yaml, for the existing Alertmanager's spec.configSecret."),
+        alertmanagerRetention: duration().default(OPERATOR_DEFAULT_ALERTMANAGER_RETENTION).describe("The existing Alertmanager's spec.retention (the level-4 repeat interval must be shorter)."),
+    }).describe("Mode existing-operator: how the existing Prometheus Operator finds the project's objects."),
+    ...Object.fromEntries(HELM_ONLY_MONITORING_KEYS.map((k) => [k, notHere(HELM_ONLY)])),
+}).superRefine((m, ctx) => {
+    if (durationSeconds(m.oncall.repeatIntervals.level4) >= durationSeconds(m.existingOperator.alertmanagerRetention)) {
+        problem(ctx, ["oncall", "repeatIntervals", "level4"], `must be shorter than monitoring.existingOperator.alertmanagerRetention (${m.existingOperator.alertmanagerRetention}), or Alertmanager forgets the notification log and repeats early`, m.oncall.repeatIntervals.level4);
+    }
+}, WHEN_VALID);
+
+/** `it-ops-infra:monitoring`, one schema per `mode`. */
+export const monitoringSchema = z
+    .discriminatedUnion("mode", [helmSchema, operatorSchema], { error: (i) => (i.input === undefined || (typeof i.input === "object" && i.input !== null) ? `must be one of ${MONITORING_MODES.join(", ")}` : "must be an object") })
+    .prefault({} as never)
+    .describe("Prometheus, Alertmanager, Grafana, alert thresholds and on-call routing.");
+
+type ParsedOnCall = Resolved<z.output<typeof oncallSchema>>;
+
+function finishOnCall(o: ParsedOnCall): OnCallConfig {
     const receivers = {} as Record<OnCallRole, ReceiverSpec>;
     const secrets: Partial<Record<OnCallRole, pulumi.Output<string>>> = {};
     for (const role of ONCALL_ROLES) {
-        const { spec, secret } = parseReceiver(rec, role);
-        receivers[role] = spec;
-        if (secret) secrets[role] = secret;
+        const r = o.receivers[role];
+        switch (r.kind) {
+            case "slack":
+                receivers[role] = { kind: r.kind, channel: r.channel, hasSecret: true };
+                secrets[role] = r.url;
+                break;
+            case "email":
+                receivers[role] = { kind: r.kind, to: r.to, from: r.from, smarthost: r.smarthost, authUsername: r.authUsername, hasSecret: r.authUsername !== undefined };
+                if (r.authPassword) secrets[role] = r.authPassword;
+                break;
+            case "webhook":
+                receivers[role] = { kind: r.kind, hasSecret: true };
+                secrets[role] = r.url;
+                break;
+            case "pagerduty":
+                receivers[role] = { kind: r.kind, hasSecret: true };
+                secrets[role] = r.routingKey;
+                break;
+            case "opsgenie":
+                receivers[role] = { kind: r.kind, hasSecret: true };
+                secrets[role] = r.apiKey;
+                break;
+        }
     }
-    rec.done();
-    const ri = o.object("repeatIntervals");
-    const defaults: Record<Severity, string> = { level1: "30m", level2: "2h", level3: "24h", level4: "96h" };
-    const repeatIntervals = {} as Record<Severity, string>;
-    for (const s of SEVERITIES) repeatIntervals[s] = ri.duration(s, { default: defaults[s] });
-    if (durationSeconds(repeatIntervals.level4) >= durationSeconds(amRetention)) {
-        throw ri.fail("level4", `must be shorter than ${retentionKey} (${amRetention}), or Alertmanager forgets the notification log and repeats early`, repeatIntervals.level4);
-    }
-    for (const s of SEVERITIES) if (durationSeconds(repeatIntervals[s]) <= 0) throw ri.fail(s, "must be a positive duration", repeatIntervals[s]);
-    ri.done();
-    const out: OnCallConfig = {
-        timezone,
-        businessHours,
-        holidays,
-        receivers,
-        secrets,
-        repeatIntervals,
-        groupBy: o.array("groupBy", (i) => i.string({ pattern: LABEL_NAME, patternText: "a label name" }), { default: ["alertname", "service", "namespace"], minItems: 1 }),
-        groupWait: o.duration("groupWait", { default: "30s" }),
-        groupInterval: o.duration("groupInterval", { default: "5m" }),
-        resolveTimeout: o.duration("resolveTimeout", { default: "5m" }),
-    };
-    o.done();
-    return out;
+    return { ...o, businessHours: { ...o.businessHours, weekdays: [...o.businessHours.weekdays] as WeekdayName[] }, receivers, secrets };
 }
 
-function parseAlerts(a: ObjectReader): AlertThresholds {
-    const d = DEFAULT_ALERT_THRESHOLDS;
-    const pct = (f: keyof AlertThresholds) => a.number(f, { default: d[f] as number, min: 1, max: 100 });
-    const dur = (f: keyof AlertThresholds) => a.duration(f, { default: d[f] as string });
-    const t: AlertThresholds = {
-        cpuPercent: pct("cpuPercent"),
-        cpuFor: dur("cpuFor"),
-        memoryPercent: pct("memoryPercent"),
-        memoryFor: dur("memoryFor"),
-        downFor: dur("downFor"),
-        noReplicasFor: dur("noReplicasFor"),
-        replicasUnavailableFor: dur("replicasUnavailableFor"),
-        crashLoopFor: dur("crashLoopFor"),
-        throttlingPercent: pct("throttlingPercent"),
-        throttlingFor: dur("throttlingFor"),
-        errorRatioPercent: pct("errorRatioPercent"),
-        errorRatioFor: dur("errorRatioFor"),
-        escalateAfter: dur("escalateAfter"),
-    };
-    a.done();
-    return t;
-}
-
-function parseApp(r: ObjectReader): MonitoredAppConfig {
-    const app: MonitoredAppConfig = {
-        path: r.string("path", { default: "/metrics", pattern: /^\/\S*$/, patternText: "a URL path starting with /" }),
-        interval: r.duration("interval", { default: "30s" }),
-    };
-    r.done();
-    return app;
-}
-
-/** Parses `it-ops-infra:monitoring`. */
-export function parseMonitoring(m: ObjectReader): MonitoringConfig {
-    const mode = m.enum("mode", MONITORING_MODES, { default: "helm" });
-    return mode === "helm" ? parseHelmMonitoring(m) : parseOperatorMonitoring(m);
-}
-
-/** The keys both modes share (namespace, runbooks, scraped app, alert thresholds). */
-function parseCommon(m: ObjectReader) {
-    const namespace = m.dnsLabel("namespace", { default: "monitoring" });
-    const runbookBaseUrl = m.string("runbookBaseUrl", {
-        default: "https://github.com/it-ops/it-ops-infra/blob/main/docs/runbooks/",
-        pattern: URL,
-        patternText: "an https:// URL of the docs/runbooks/ folder",
-    });
-    const app = parseApp(m.object("app"));
-    const alerts = parseAlerts(m.object("alerts"));
-    const network = parseNetwork(m.object("network"));
-    return { namespace, runbookBaseUrl, app, alerts, network };
-}
-
-/** `monitoring.network` (both modes: the load test and the namespace policies use the API server and receiver ports). */
-function parseNetwork(n: ObjectReader): MonitoringNetworkConfig {
-    const network: MonitoringNetworkConfig = {
-        grafanaIngressNamespaces: n.array("grafanaIngressNamespaces", (i) => i.dnsLabel("a namespace name"), {
-            default: ["app-routing-system"],
-            minItems: 1,
-        }),
-        apiServerPorts: n.array("apiServerPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
-        receiverPorts: n.array("receiverPorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [443], minItems: 1 }),
-    };
-    n.done();
-    return network;
-}
-
-/** Mode `existing-operator`: the objects only; keys that size kube-prometheus-stack are errors. */
-function parseOperatorMonitoring(m: ObjectReader): OperatorMonitoringConfig {
-    for (const key of HELM_ONLY_MONITORING_KEYS) {
-        if (m.has(key)) throw m.fail(key, "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator", m.rawValue(key));
-    }
-    const common = parseCommon(m);
-    const e = m.object("existingOperator");
-    const existingOperator = {
-        labels: e.stringMap("labels", { default: {} }),
-        alertmanagerConfigSecretName: e.dnsSubdomain("alertmanagerConfigSecretName", { default: "itops-alertmanager-config" }),
-        alertmanagerRetention: e.duration("alertmanagerRetention", { default: OPERATOR_DEFAULT_ALERTMANAGER_RETENTION }),
-    };
-    for (const [k, v] of Object.entries(existingOperator.labels)) {
-        if (!LABEL_KEY.test(k)) throw e.fail(`labels.${k}`, "must be keyed by a Kubernetes label key", k);
-        if (!LABEL_VALUE.test(v)) throw e.fail(`labels.${k}`, "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", v);
-    }
-    e.done();
-    const oncall = parseOnCall(m.object("oncall", { required: true }), existingOperator.alertmanagerRetention, "monitoring.existingOperator.alertmanagerRetention");
-    m.done();
-    return { mode: "existing-operator", ...common, existingOperator, oncall };
-}
-
-function parseHelmMonitoring(m: ObjectReader): HelmMonitoringConfig {
-    if (m.has("existingOperator")) throw m.fail("existingOperator", "is only used with monitoring.mode existing-operator", m.rawValue("existingOperator"));
-    const { namespace, runbookBaseUrl, app, alerts, network } = parseCommon(m);
-    const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
-
-    const p = m.object("prometheus");
-    const prometheus = {
-        replicas: p.integer("replicas", { default: 1, min: 1, max: 3 }),
-        retention: p.duration("retention", { default: "15d" }),
-        retentionSize: p.string("retentionSize", { default: "45GB", pattern: RETENTION_SIZE, patternText: "a size such as 45GB" }),
-        storageSize: size(p, "storageSize", "50Gi"),
-        resources: parseResources(p.object("resources"), { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
-    };
-    if (bytes(prometheus.retentionSize) >= 0.95 * bytes(prometheus.storageSize)) {
-        throw p.fail("retentionSize", `must be below 95% of storageSize (${prometheus.storageSize}) so Prometheus deletes old blocks before the volume fills`, prometheus.retentionSize);
-    }
-    p.done();
-
-    const a = m.object("alertmanager");
-    const alertmanager = {
-        replicas: a.integer("replicas", { default: 2, min: 2, max: 5 }),
-        retention: a.duration("retention", { default: "120h" }),
-        storageSize: size(a, "storageSize", "5Gi"),
-        resources: parseResources(a.object("resources"), { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } }),
-    };
-    a.done();
-
-    const g = m.object("grafana");
-    let azureAd: AzureAdConfig | undefined;
-    if (g.has("azureAd")) {
-        const z = g.object("azureAd");
-        azureAd = {
-            tenantId: z.uuid("tenantId"),
-            clientId: z.uuid("clientId"),
-            clientSecret: z.secretString("clientSecret")!,
-            allowedGroups: z.array("allowedGroups", (i) => i.string({ pattern: /^[0-9a-fA-F-]{36}$/, patternText: "an Entra group object id (UUID)" }), { default: [] }),
-            rootUrl: z.string("rootUrl", { pattern: URL, patternText: "Grafana's https:// URL" }),
+/** The monitoring section with its derived Prometheus endpoint and on-call secrets. */
+export function finishMonitoring(m: Resolved<z.output<typeof monitoringSchema>>): MonitoringConfig {
+    const base = { namespace: m.namespace, runbookBaseUrl: m.runbookBaseUrl, app: m.app, alerts: m.alerts as AlertThresholds, network: m.network, oncall: finishOnCall(m.oncall) };
+    if (m.mode === "helm") {
+        const { namespace: _n, service: _s, port: _p, ...size } = m.prometheus;
+        return {
+            mode: "helm",
+            ...base,
+            storageClass: m.storageClass,
+            prometheus: { ...prometheusEndpoint({ mode: "helm", namespace: m.namespace }), ...size, resources: size.resources as ResourceSpec },
+            alertmanager: { ...m.alertmanager, resources: m.alertmanager.resources as ResourceSpec },
+            grafana: { storageSize: m.grafana.storageSize, resources: m.grafana.resources as ResourceSpec, azureAd: m.grafana.azureAd as AzureAdConfig | undefined },
+            componentResources: m.componentResources as ComponentResources,
+            hiddenComponents: m.hiddenComponents as HiddenComponents,
         };
-        z.done();
     }
-    const grafana = {
-        storageSize: size(g, "storageSize", "10Gi"),
-        resources: parseResources(g.object("resources"), { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
-        azureAd,
+    const p = m.prometheus;
+    return {
+        mode: "existing-operator",
+        ...base,
+        prometheus: prometheusEndpoint({
+            mode: "existing-operator",
+            namespace: m.namespace,
+            prometheus: { ...(p.namespace ? { namespace: p.namespace } : {}), ...(p.service ? { service: p.service } : {}), ...(p.port ? { port: p.port } : {}) },
+        }),
+        existingOperator: m.existingOperator,
     };
-    g.done();
-
-    const oncall = parseOnCall(m.object("oncall", { required: true }), alertmanager.retention, "monitoring.alertmanager.retention");
-
-    const cr = m.object("componentResources");
-    const d = DEFAULT_COMPONENT_RESOURCES;
-    const componentResources: ComponentResources = {
-        operator: parseResources(cr.object("operator"), d.operator),
-        configReloader: parseResources(cr.object("configReloader"), d.configReloader),
-        admissionWebhookJobs: parseResources(cr.object("admissionWebhookJobs"), d.admissionWebhookJobs),
-        kubeStateMetrics: parseResources(cr.object("kubeStateMetrics"), d.kubeStateMetrics),
-        nodeExporter: parseResources(cr.object("nodeExporter"), d.nodeExporter),
-        grafanaSidecar: parseResources(cr.object("grafanaSidecar"), d.grafanaSidecar),
-    };
-    cr.done();
-
-    const h = m.object("hiddenComponents");
-    const hiddenComponents: HiddenComponents = { controlPlane: h.boolean("controlPlane", { default: false }), kubeProxy: h.boolean("kubeProxy", { default: false }) };
-    h.done();
-    m.done();
-    return { mode: "helm", namespace, storageClass, runbookBaseUrl, prometheus, alertmanager, grafana, app, alerts, oncall, componentResources, hiddenComponents, network };
 }

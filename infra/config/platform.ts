@@ -1,6 +1,6 @@
 /**
  * The Azure platform part of the stack configuration: region, resource group, registry and the
- * AKS cluster. Parsed from the raw config by {@link parsePlatform}; read only through `infra/config.ts`.
+ * AKS cluster. Declared by the schemas below (one per root key); read only through `infra/config.ts`.
  */
 import {
     MaintenanceWindowSpec,
@@ -16,11 +16,11 @@ import {
 import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem } from "../../components/platform/aks-cluster";
 import { REGISTRY_SKUS, RegistrySku } from "../../components/platform/container-registry";
 import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/platform/diagnostics";
-import { requiredNodeIps } from "../../components/platform/network";
 import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/platform/pod-security-policy";
-import { NetworkConfig, parseNetwork } from "./network";
+import { NetworkConfig, networkSchema, finishNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/platform/kubeconfig";
-import { ItemReader, ObjectReader } from "./reader";
+import { z } from "zod";
+import { bool, dnsLabelItem, IPV4_CIDR, isIpv4Cidr, int, list, notHere, obj, oneOf, problem, section, str, stringMap, uuid, WHEN_VALID } from "./kit";
 
 /** A node pool of the cluster (autoscaled between minCount and maxCount). */
 export type NodePoolConfig = Required<NodePoolSpec>;
@@ -165,40 +165,40 @@ const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+const DNS_PREFIX = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/;
+const DNS_PREFIX_TEXT = "1-54 letters, digits or '-', starting and ending with a letter or digit";
 
-function parseNodePool(r: ObjectReader, defaults: { name: string; vmSize: string; minCount: number; maxCount: number }): NodePoolConfig {
-    const name = r.string("name", { default: defaults.name, pattern: POOL_NAME, patternText: "a node pool name (lower-case letter, then up to 11 lower-case letters or digits)" });
-    const vmSize = r.string("vmSize", { default: defaults.vmSize, pattern: VM_SIZE, patternText: "an Azure VM size such as Standard_D4ds_v5" });
-    const minCount = r.integer("minCount", { default: defaults.minCount, min: 1, max: 1000 });
-    const maxCount = r.integer("maxCount", { default: defaults.maxCount, min: minCount, max: 1000, minText: `minCount (${minCount})` });
-    const osDiskSizeGB = r.integer("osDiskSizeGB", { default: 128, min: 30, max: 2048 });
-    const maxPods = r.integer("maxPods", { default: 110, min: 10, max: 250 });
-    r.done();
-    return { name, vmSize, minCount, maxCount, osDiskSizeGB, maxPods };
+function nodePool(role: string, d: { name: string; vmSize: string; minCount: number; maxCount: number }) {
+    return section({
+        name: str({ pattern: POOL_NAME, text: "a node pool name (lower-case letter, then up to 11 lower-case letters or digits)" }).default(d.name).describe(`Name of the ${role} node pool.`),
+        vmSize: str({ pattern: VM_SIZE, text: "an Azure VM size such as Standard_D4ds_v5" }).default(d.vmSize).describe(`VM size of the ${role} pool's nodes.`),
+        minCount: int({ min: 1, max: 1000 }).default(d.minCount).describe(`The autoscaler's minimum node count of the ${role} pool.`),
+        maxCount: int({ max: 1000 }).default(d.maxCount).describe(`The autoscaler's maximum node count of the ${role} pool (>= minCount, <= 1000).`),
+        osDiskSizeGB: int({ min: 30, max: 2048 }).default(128).describe("OS disk size in GB."),
+        maxPods: int({ min: 10, max: 250 }).default(110).describe("Maximum pods per node."),
+    })
+        .superRefine((p, ctx) => {
+            if (p.maxCount < p.minCount) problem(ctx, ["maxCount"], `must be an integer >= minCount (${p.minCount}) and <= 1000`, p.maxCount);
+        }, WHEN_VALID)
+        .describe(`The ${role} node pool (autoscaled between minCount and maxCount).`);
 }
 
-function parseWindow(r: ObjectReader, defaults: MaintenanceWindowConfig): MaintenanceWindowConfig {
-    const w: MaintenanceWindowConfig = {
-        dayOfWeek: r.enum("dayOfWeek", WEEKDAYS, { default: defaults.dayOfWeek }),
-        startTime: r.string("startTime", { default: defaults.startTime, pattern: HHMM, patternText: "a time HH:MM (00:00-23:59)" }),
-        durationHours: r.integer("durationHours", { default: defaults.durationHours, min: 4, max: 24 }),
-        utcOffset: r.string("utcOffset", { default: defaults.utcOffset, pattern: UTC_OFFSET, patternText: "a UTC offset such as +09:00" }),
-        intervalWeeks: r.integer("intervalWeeks", { default: defaults.intervalWeeks, min: 1, max: 4 }),
-    };
-    r.done();
-    return w;
+function window(what: string, d: MaintenanceWindowConfig) {
+    return section({
+        dayOfWeek: oneOf(WEEKDAYS).default(d.dayOfWeek).describe("Day of the window."),
+        startTime: str({ pattern: HHMM, text: "a time HH:MM (00:00-23:59)" }).default(d.startTime).describe("Start time HH:MM (in utcOffset)."),
+        durationHours: int({ min: 4, max: 24 }).default(d.durationHours).describe("Length of the window in hours."),
+        utcOffset: str({ pattern: UTC_OFFSET, text: "a UTC offset such as +09:00" }).default(d.utcOffset).describe("UTC offset of startTime."),
+        intervalWeeks: int({ min: 1, max: 4 }).default(d.intervalWeeks).describe("Every how many weeks the window recurs."),
+    }).describe(what);
 }
 
-function cidr(r: ObjectReader, field: string, def: string): string {
-    const v = r.string(field, { default: def, pattern: CIDR, patternText: "an IPv4 CIDR such as 10.0.0.0/16" });
-    const m = CIDR.exec(v)!;
-    if (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw r.fail(field, "must be an IPv4 CIDR such as 10.0.0.0/16", v);
-    return v;
+function ipv4Cidr(text = "an IPv4 CIDR such as 10.0.0.0/16") {
+    return str({ pattern: IPV4_CIDR, text }).refine((v) => !IPV4_CIDR.test(v) || isIpv4Cidr(v), { error: `must be ${text}` });
 }
 
 function ipInCidr(ip: string, block: string): boolean {
@@ -210,9 +210,7 @@ function ipInCidr(ip: string, block: string): boolean {
     return v >= start && v < start + size;
 }
 
-function zoneList(i: ItemReader): string {
-    return i.string({ pattern: /^[1-9]$/, patternText: "an availability zone number such as \"1\"" });
-}
+const zone = () => str({ pattern: /^[1-9]$/, text: "an availability zone number such as \"1\"" });
 
 /** Root keys (and `registry` / `cluster` fields) that only mean something on Azure (mode `aks`). */
 export const AKS_ONLY_ROOT_KEYS = ["location", "resourceGroupName", "regionZones", "tags", "network"] as const;
@@ -227,205 +225,213 @@ export const AKS_ONLY_CLUSTER_KEYS = [
 const LOGIN_SERVER = /^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/;
 /** A path without `~` (Pulumi does not expand it) and without NUL. */
 const PLAIN_PATH = /^[^~\0][^\0]*$/;
+const PATH_TEXT = "a file path, absolute or relative to the project directory (`~` is not expanded)";
 
-/** Parses the platform settings from the project namespace root. */
-export function parsePlatform(root: ObjectReader, stack: string): PlatformConfig {
-    const mode = clusterMode(root);
-    return mode === "existing" ? parseExistingPlatform(root) : parseAksPlatform(root, stack);
-}
+const AKS_ONLY = "is only used with cluster.mode aks (an Azure setting); remove it in cluster.mode existing";
+const aksOnly = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, notHere(AKS_ONLY)])) as Record<K, ReturnType<typeof notHere>>;
 
-/** `cluster.mode` (default `aks`), read without consuming the rest of the cluster object. */
-function clusterMode(root: ObjectReader): ClusterMode {
-    const raw = root.rawValue("cluster");
-    const mode = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>).mode : undefined;
-    if (mode === undefined || mode === null) return "aks";
-    if (typeof mode !== "string" || !(CLUSTER_MODES as readonly string[]).includes(mode)) {
-        throw root.fail("cluster.mode", `must be one of ${CLUSTER_MODES.join(", ")}`, mode);
-    }
-    return mode as ClusterMode;
-}
+/** `it-ops-infra:registry` in cluster mode aks. */
+export const registrySchema = obj({
+    name: str({ pattern: ACR_NAME, text: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }).describe("Azure Container Registry name (5-50 alphanumerics, globally unique)."),
+    existing: bool().default(false).describe("Reference an existing registry instead of creating one."),
+    resourceGroupName: str({ pattern: RESOURCE_GROUP, text: "a resource group name" }).optional().describe("Resource group of an existing registry (registry.existing: true only; default: the stack's)."),
+    sku: oneOf(REGISTRY_SKUS).default("Premium").describe("Registry SKU; a created registry must be Premium (private endpoint, zone redundancy, retention policy)."),
+    zoneRedundant: bool().optional().describe("Zone-redundant registry (Premium; chosen at creation only). Default true; only for a created registry."),
+    untaggedRetentionDays: int({ min: 0, max: 365 }).optional().describe("Days untagged manifests are kept (Premium retention policy). Default 7; only for a created registry."),
+    loginServer: notHere("is only used with cluster.mode existing (in mode aks it is the registry's own login server)"),
+})
+    .superRefine((r, ctx) => {
+        if (!r.existing && r.sku !== "Premium") problem(ctx, ["sku"], "must be Premium: the registry is reached through a private endpoint, and zone redundancy and the retention policy need Premium too", r.sku);
+        if (r.existing) {
+            for (const f of ["zoneRedundant", "untaggedRetentionDays"] as const) {
+                if (r[f] !== undefined) problem(ctx, [f], "is only used for a registry the stack creates (registry.existing: false)", r[f]);
+            }
+        }
+        if (r.resourceGroupName && !r.existing) problem(ctx, ["resourceGroupName"], "is only allowed with registry.existing: true", r.resourceGroupName);
+    }, WHEN_VALID)
+    .transform((r): RegistryConfig => ({
+        name: r.name,
+        existing: r.existing,
+        resourceGroupName: r.resourceGroupName,
+        sku: r.sku,
+        zoneRedundant: r.zoneRedundant ?? true,
+        untaggedRetentionDays: r.untaggedRetentionDays ?? 7,
+    }))
+    .describe("The container registry (cluster mode aks).");
 
-/** Fails on the first of `keys` that is set: it has no meaning outside mode `aks`. */
-function rejectAksOnly(r: ObjectReader, keys: readonly string[]): void {
-    for (const key of keys) {
-        if (r.has(key)) throw r.fail(key, "is only used with cluster.mode aks (an Azure setting); remove it in cluster.mode existing", r.rawValue(key));
-    }
-}
+const apiServerSchema = section({
+    access: oneOf(API_SERVER_ACCESS_MODES).default("private").describe("private (no public endpoint) or authorizedRanges (public, limited to authorizedIpRanges)."),
+    authorizedIpRanges: list(str()).optional().describe("Public CIDRs allowed to reach the API server (access authorizedRanges only)."),
+    disableRunCommand: bool().default(true).describe("Disable AKS run command."),
+})
+    .superRefine((a, ctx) => {
+        if (a.access === "authorizedRanges") {
+            const p = authorizedRangesProblem(a.authorizedIpRanges ?? []);
+            if (p) problem(ctx, ["authorizedIpRanges"], `${p} (access authorizedRanges)`, a.authorizedIpRanges ?? []);
+        } else if (a.authorizedIpRanges !== undefined) {
+            problem(ctx, ["authorizedIpRanges"], "is only used with access authorizedRanges (a private API server has no public endpoint)", a.authorizedIpRanges);
+        }
+    }, WHEN_VALID)
+    .transform((a): ApiServerConfig => ({ access: a.access, authorizedIpRanges: a.authorizedIpRanges ?? [], disableRunCommand: a.disableRunCommand }))
+    .describe("The API server's exposure.");
 
-/** Mode `existing`: `cluster.existing` and `registry.loginServer`; Azure keys are errors. */
-function parseExistingPlatform(root: ObjectReader): ExistingPlatformConfig {
-    rejectAksOnly(root, AKS_ONLY_ROOT_KEYS);
-    const protect = root.boolean("protect", { default: false });
+const diagnosticsSchema = section({
+    logCategories: list(oneOf(AKS_LOG_CATEGORIES), { minItems: 1 })
+        .default([...DEFAULT_AKS_LOG_CATEGORIES])
+        .superRefine((c, ctx) => {
+            if (new Set(c).size !== c.length) problem(ctx, [], "must not repeat a category", c);
+            else if (!c.includes("kube-audit-admin") && !c.includes("kube-audit")) {
+                problem(ctx, [], "must include kube-audit-admin (or kube-audit): the API server's audit log is the record of who changed what", c);
+            }
+        }, WHEN_VALID)
+        .describe("AKS resource log categories sent to Log Analytics."),
+}).describe("AKS diagnostic settings.");
 
-    const reg = root.object("registry", { required: true });
-    rejectAksOnly(reg, AKS_ONLY_REGISTRY_KEYS);
-    const registry: ExistingRegistryConfig = {
-        loginServer: reg.string("loginServer", { pattern: LOGIN_SERVER, patternText: "a registry host name with an optional port, such as localhost:5001 (no scheme, no path)" }),
-    };
-    reg.done();
-
-    const c = root.object("cluster", { required: true });
-    c.enum("mode", CLUSTER_MODES);
-    rejectAksOnly(c, AKS_ONLY_CLUSTER_KEYS);
-    const cluster = parseExistingCluster(c.object("existing", { required: true }));
-    c.done();
-    return { clusterMode: "existing", protect, tags: {}, registry, cluster };
-}
+/** `it-ops-infra:cluster` in cluster mode aks. */
+export const aksClusterSchema = obj({
+    mode: z.literal("aks", { error: "must be one of aks, existing" }).default("aks").describe("aks: a cluster this stack creates on Azure; existing: a cluster that exists."),
+    name: str({ pattern: AKS_NAME, text: "an AKS cluster name (1-63 letters, digits, '_' or '-', starting and ending with a letter or digit)" }).describe("AKS cluster name."),
+    dnsPrefix: str({ pattern: DNS_PREFIX, text: DNS_PREFIX_TEXT }).optional().describe("DNS prefix of the API server.").meta({ derivedDefault: "the cluster name, lower-case, '_' as '-'" }),
+    kubernetesVersion: str({ pattern: K8S_VERSION, text: "a Kubernetes version such as 1.33 or 1.33.2" }).describe("`major.minor` (AKS keeps the patch level current) or `major.minor.patch`."),
+    skuTier: oneOf(SKU_TIERS).default("Standard").describe("AKS pricing tier (Standard: uptime SLA)."),
+    zones: list(zone()).default([]).describe("Availability zones of every node pool; empty for none (must be listed in regionZones for location)."),
+    adminGroupObjectIds: list(uuid("an Entra group object id (UUID)"), { minItems: 1 }).describe("Entra ID groups whose members are cluster admins."),
+    tenantId: uuid().optional().describe("Entra tenant of the cluster; the deploying identity's tenant when absent."),
+    autoUpgradeChannel: oneOf(UPGRADE_CHANNELS).default("patch").describe("AKS auto-upgrade channel."),
+    nodeOsUpgradeChannel: oneOf(NODE_OS_UPGRADE_CHANNELS).default("NodeImage").describe("Node OS upgrade channel."),
+    kubeloginMode: oneOf(KUBELOGIN_LOGIN_MODES).default("azurecli").describe("kubelogin login mode of the exported kubeconfig."),
+    podCidr: ipv4Cidr().default("10.244.0.0/16").describe("Pod CIDR (Azure CNI overlay)."),
+    serviceCidr: ipv4Cidr().default("10.0.0.0/16").describe("Service CIDR."),
+    dnsServiceIP: str({ pattern: IPV4, text: "an IPv4 address" }).default("10.0.0.10").describe("Cluster DNS Service IP (inside serviceCidr)."),
+    systemPool: nodePool("system", { name: "system", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
+    userPool: nodePool("user", { name: "user", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
+    upgradeWindow: window("Window for Kubernetes version upgrades.", { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
+    nodeOsWindow: window("Window for node OS patches.", { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
+    logRetentionDays: int({ min: 30, max: 730 }).default(30).describe("Log Analytics retention in days."),
+    apiServer: apiServerSchema,
+    podSecurityPolicy: section({
+        level: oneOf(POD_SECURITY_INITIATIVE_LEVELS as unknown as readonly [PodSecurityInitiativeLevel, ...PodSecurityInitiativeLevel[]]).default("baseline").describe("Azure Policy pod security initiative level."),
+        effect: oneOf(POLICY_EFFECTS).default("deny").describe("deny rejects violating pods; audit only reports them."),
+        excludedNamespaces: list(dnsLabelItem("a namespace name")).default([]).describe("Namespaces exempted besides the AKS system ones and monitoring."),
+    }).describe("The built-in pod security initiative assigned to the cluster."),
+    diagnostics: diagnosticsSchema,
+    existing: notHere("is only used with cluster.mode existing"),
+})
+    .superRefine((c, ctx) => {
+        if (!ipInCidr(c.dnsServiceIP, c.serviceCidr)) problem(ctx, ["dnsServiceIP"], `must be inside serviceCidr (${c.serviceCidr})`, c.dnsServiceIP);
+        if (ipInCidr(c.podCidr.split("/")[0], c.serviceCidr) || ipInCidr(c.serviceCidr.split("/")[0], c.podCidr)) {
+            problem(ctx, ["podCidr"], `must not overlap serviceCidr (${c.serviceCidr})`, c.podCidr);
+        }
+        if (c.systemPool.name === c.userPool.name) problem(ctx, ["userPool", "name"], "must differ from systemPool.name", c.userPool.name);
+        if (c.autoUpgradeChannel === "node-image" && c.nodeOsUpgradeChannel !== "NodeImage") {
+            problem(ctx, ["nodeOsUpgradeChannel"], "must be NodeImage when autoUpgradeChannel is node-image", c.nodeOsUpgradeChannel);
+        }
+        const dnsPrefix = c.dnsPrefix ?? c.name.toLowerCase().replace(/_/g, "-");
+        if (c.dnsPrefix === undefined && !DNS_PREFIX.test(dnsPrefix)) problem(ctx, ["dnsPrefix"], `must be ${DNS_PREFIX_TEXT}`, dnsPrefix);
+    }, WHEN_VALID)
+    .transform(({ mode: _mode, existing: _existing, dnsPrefix, diagnostics, ...c }): ClusterConfig => ({
+        ...c,
+        dnsPrefix: dnsPrefix ?? c.name.toLowerCase().replace(/_/g, "-"),
+        diagnosticLogCategories: diagnostics.logCategories,
+    }))
+    .describe("The AKS cluster (cluster mode aks).");
 
 /** `cluster.existing`: exactly one of kubeconfigPath and renderYamlToDirectory; context optional. */
-export function parseExistingCluster(e: ObjectReader): ExistingClusterConfig {
-    const pathText = "a file path, absolute or relative to the project directory (`~` is not expanded)";
-    const kubeconfigPath = e.optionalString("kubeconfigPath", { pattern: PLAIN_PATH, patternText: pathText });
-    const renderYamlToDirectory = e.optionalString("renderYamlToDirectory", { pattern: PLAIN_PATH, patternText: pathText.replace("file", "directory") });
-    const context = e.optionalString("context", { pattern: /^\S+$/, patternText: "a kubeconfig context name (no spaces)" });
-    if (kubeconfigPath !== undefined && renderYamlToDirectory !== undefined) {
-        throw e.fail("kubeconfigPath", "and renderYamlToDirectory are exclusive: set exactly one (apply to a cluster, or render YAML)", kubeconfigPath);
-    }
-    if (kubeconfigPath === undefined && renderYamlToDirectory === undefined) {
-        throw e.fail("", "must set exactly one of kubeconfigPath (a cluster to deploy to) and renderYamlToDirectory (render YAML only)");
-    }
-    if (context !== undefined && renderYamlToDirectory !== undefined) {
-        throw e.fail("context", "is only used with kubeconfigPath (renderYamlToDirectory reaches no cluster)", context);
-    }
-    e.done();
-    return { kubeconfigPath, context, renderYamlToDirectory };
-}
-
-/** Mode `aks`: the Azure platform (today's configuration, unchanged). */
-function parseAksPlatform(root: ObjectReader, stack: string): AksPlatformConfig {
-    const location = root.string("location", { pattern: /^[a-z][a-z0-9]+$/, patternText: "an Azure region name such as japaneast" });
-    const resourceGroupName = root.string("resourceGroupName", {
-        default: `rg-it-ops-${stack}`,
-        pattern: RESOURCE_GROUP,
-        patternText: "a resource group name (1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.')",
-    });
-    const protect = root.boolean("protect", { default: false });
-    const tags = root.stringMap("tags");
-    const zonesRoot = root.object("regionZones");
-    const regionZones: Record<string, readonly string[]> = { ...DEFAULT_REGION_ZONES };
-    for (const region of zonesRoot.fields()) regionZones[region] = zonesRoot.array(region, zoneList);
-    zonesRoot.done();
-
-    const reg = root.object("registry", { required: true });
-    const registry: RegistryConfig = {
-        name: reg.string("name", { pattern: ACR_NAME, patternText: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }),
-        existing: reg.boolean("existing", { default: false }),
-        resourceGroupName: reg.optionalString("resourceGroupName", { pattern: RESOURCE_GROUP, patternText: "a resource group name" }),
-        sku: reg.enum("sku", REGISTRY_SKUS, { default: "Premium" }),
-        zoneRedundant: reg.boolean("zoneRedundant", { default: true }),
-        untaggedRetentionDays: reg.integer("untaggedRetentionDays", { default: 7, min: 0, max: 365 }),
-    };
-    if (!registry.existing && registry.sku !== "Premium") {
-        throw reg.fail("sku", "must be Premium: the registry is reached through a private endpoint, and zone redundancy and the retention policy need Premium too", registry.sku);
-    }
-    if (registry.existing) {
-        for (const f of ["zoneRedundant", "untaggedRetentionDays"]) {
-            if (reg.has(f)) throw reg.fail(f, "is only used for a registry the stack creates (registry.existing: false)", reg.rawValue(f));
+export const existingClusterSchema = obj({
+    kubeconfigPath: str({ pattern: PLAIN_PATH, text: PATH_TEXT }).optional().describe("Path of a kubeconfig file, absolute or relative to the project directory (no `~`)."),
+    context: str({ pattern: /^\S+$/, text: "a kubeconfig context name (no spaces)" }).optional().describe("Context of the kubeconfig to use; its current context when absent."),
+    renderYamlToDirectory: str({ pattern: PLAIN_PATH, text: PATH_TEXT.replace("file", "directory") }).optional().describe("Directory the Kubernetes provider renders YAML into instead of applying."),
+})
+    .superRefine((e, ctx) => {
+        if (e.kubeconfigPath !== undefined && e.renderYamlToDirectory !== undefined) {
+            problem(ctx, ["kubeconfigPath"], "and renderYamlToDirectory are exclusive: set exactly one (apply to a cluster, or render YAML)", e.kubeconfigPath);
+        } else if (e.kubeconfigPath === undefined && e.renderYamlToDirectory === undefined) {
+            problem(ctx, [], "must set exactly one of kubeconfigPath (a cluster to deploy to) and renderYamlToDirectory (render YAML only)");
+        } else if (e.context !== undefined && e.renderYamlToDirectory !== undefined) {
+            problem(ctx, ["context"], "is only used with kubeconfigPath (renderYamlToDirectory reaches no cluster)", e.context);
         }
-    }
-    if (registry.resourceGroupName && !registry.existing) {
-        throw reg.fail("resourceGroupName", "is only allowed with registry.existing: true", registry.resourceGroupName);
-    }
-    if (reg.has("loginServer")) throw reg.fail("loginServer", "is only used with cluster.mode existing (in mode aks it is the registry's own login server)", reg.rawValue("loginServer"));
-    reg.done();
+    }, WHEN_VALID)
+    .transform((e): ExistingClusterConfig => ({ kubeconfigPath: e.kubeconfigPath, context: e.context, renderYamlToDirectory: e.renderYamlToDirectory }))
+    .describe("How to reach the existing cluster: exactly one of kubeconfigPath and renderYamlToDirectory.");
 
-    const c = root.object("cluster", { required: true });
-    const name = c.string("name", { pattern: AKS_NAME, patternText: "an AKS cluster name (1-63 letters, digits, '_' or '-', starting and ending with a letter or digit)" });
-    const zones = c.array("zones", zoneList, { default: [] });
-    const regionZoneList = regionZones[location] ?? [];
-    for (const z of zones) {
-        if (!regionZoneList.includes(z)) {
-            throw c.fail("zones", `must only use zones listed for ${location} in it-ops-infra:regionZones (${regionZoneList.length ? regionZoneList.join(", ") : "none listed"})`, zones);
-        }
-    }
-    if (new Set(zones).size !== zones.length) throw c.fail("zones", "must not repeat a zone", zones);
-    const skuTier = c.enum("skuTier", SKU_TIERS, { default: "Standard" });
-    const serviceCidr = cidr(c, "serviceCidr", "10.0.0.0/16");
-    const dnsServiceIP = c.string("dnsServiceIP", { default: "10.0.0.10", pattern: IPV4, patternText: "an IPv4 address" });
-    if (!ipInCidr(dnsServiceIP, serviceCidr)) throw c.fail("dnsServiceIP", `must be inside serviceCidr (${serviceCidr})`, dnsServiceIP);
-    const cluster: ClusterConfig = {
-        name,
-        dnsPrefix: c.string("dnsPrefix", { default: name.toLowerCase().replace(/_/g, "-"), pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/, patternText: "1-54 letters, digits or '-', starting and ending with a letter or digit" }),
-        kubernetesVersion: c.string("kubernetesVersion", { pattern: K8S_VERSION, patternText: "a Kubernetes version such as 1.33 or 1.33.2" }),
-        skuTier,
-        zones,
-        adminGroupObjectIds: c.array("adminGroupObjectIds", (i) => i.string({ pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, patternText: "an Entra group object id (UUID)" }), { minItems: 1 }),
-        tenantId: c.has("tenantId") ? c.uuid("tenantId") : undefined,
-        autoUpgradeChannel: c.enum("autoUpgradeChannel", UPGRADE_CHANNELS, { default: "patch" }),
-        nodeOsUpgradeChannel: c.enum("nodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS, { default: "NodeImage" }),
-        kubeloginMode: c.enum("kubeloginMode", KUBELOGIN_LOGIN_MODES, { default: "azurecli" }),
-        podCidr: cidr(c, "podCidr", "10.244.0.0/16"),
-        serviceCidr,
-        dnsServiceIP,
-        systemPool: parseNodePool(c.object("systemPool"), { name: "system", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
-        userPool: parseNodePool(c.object("userPool"), { name: "user", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
-        upgradeWindow: parseWindow(c.object("upgradeWindow"), { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
-        nodeOsWindow: parseWindow(c.object("nodeOsWindow"), { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),
-        logRetentionDays: c.integer("logRetentionDays", { default: 30, min: 30, max: 730 }),
-        apiServer: parseApiServer(c.object("apiServer")),
-        podSecurityPolicy: parsePodSecurityPolicy(c.object("podSecurityPolicy")),
-        diagnosticLogCategories: parseDiagnostics(c.object("diagnostics")),
+/** `it-ops-infra:cluster` in cluster mode existing. */
+export const existingModeClusterSchema = obj({
+    mode: z.literal("existing").describe("aks: a cluster this stack creates on Azure; existing: a cluster that exists."),
+    existing: existingClusterSchema,
+    ...aksOnly(AKS_ONLY_CLUSTER_KEYS),
+})
+    .transform((c) => c.existing)
+    .describe("An existing cluster (kind, k3d, ...): mode existing and how to reach it; the stack creates no Azure resource.");
+
+/** `it-ops-infra:registry` in cluster mode existing. */
+export const existingRegistrySchema = obj({
+    loginServer: str({ pattern: LOGIN_SERVER, text: "a registry host name with an optional port, such as localhost:5001 (no scheme, no path)" }).describe("Host (optionally :port) images are pulled from (cluster mode existing)."),
+    ...aksOnly(AKS_ONLY_REGISTRY_KEYS),
+})
+    .transform(({ loginServer }): ExistingRegistryConfig => ({ loginServer }))
+    .describe("The registry the existing cluster pulls the images from.");
+
+/** `it-ops-infra:regionZones`: availability zones per region (merged over {@link DEFAULT_REGION_ZONES}). */
+const regionZonesSchema = z
+    .record(z.string(), list(zone()), { error: (i) => (i.input === undefined ? "is required: an object" : "must be an object") })
+    .default({})
+    .transform((r) => ({ ...DEFAULT_REGION_ZONES, ...r }) as Readonly<Record<string, readonly string[]>>)
+    .describe("Availability zones per region (added to the built-in list); cluster.zones must be listed here for location.");
+
+/** The platform root keys of cluster mode aks. */
+export const aksPlatformShape = {
+    location: str({ pattern: /^[a-z][a-z0-9]+$/, text: "an Azure region name such as japaneast" }).describe("Azure region of every resource (cluster mode aks)."),
+    resourceGroupName: str({ pattern: RESOURCE_GROUP, text: "a resource group name (1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.')" })
+        .optional()
+        .describe("Resource group of the stack.")
+        .meta({ derivedDefault: "rg-it-ops-<stack>" }),
+    protect: bool().default(false).describe("Protect stateful resources (cluster, registry, resource group, volumes) against delete."),
+    tags: stringMap().default({}).describe("Azure tags of every resource."),
+    regionZones: regionZonesSchema,
+    registry: registrySchema,
+    cluster: aksClusterSchema,
+    network: networkSchema,
+};
+
+/** The platform root keys of cluster mode existing. */
+export const existingPlatformShape = {
+    protect: bool().default(false).describe("Protect stateful resources (cluster, registry, resource group, volumes) against delete."),
+    registry: existingRegistrySchema,
+    cluster: existingModeClusterSchema,
+    ...aksOnly(AKS_ONLY_ROOT_KEYS),
+};
+
+type Parsed<S extends Record<string, z.ZodType>> = { [K in keyof S]: z.output<S[K]> };
+type Fail = (path: string, message: string, value?: unknown) => void;
+
+/** The platform settings of mode aks from their parsed root keys, with the rules across them. */
+export function finishAksPlatform(p: Parsed<typeof aksPlatformShape>, stack: string, fail: Fail): AksPlatformConfig {
+    const regionZoneList = p.regionZones[p.location] ?? [];
+    const zones = p.cluster.zones;
+    if (zones.some((z) => !regionZoneList.includes(z))) {
+        fail("cluster.zones", `must only use zones listed for ${p.location} in it-ops-infra:regionZones (${regionZoneList.length ? regionZoneList.join(", ") : "none listed"})`, zones);
+    } else if (new Set(zones).size !== zones.length) fail("cluster.zones", "must not repeat a zone", zones);
+    const network = finishNetwork(p.network, { stack, podCidr: p.cluster.podCidr, serviceCidr: p.cluster.serviceCidr, pools: [p.cluster.systemPool, p.cluster.userPool] }, fail);
+    return {
+        clusterMode: "aks",
+        location: p.location,
+        resourceGroupName: p.resourceGroupName ?? `rg-it-ops-${stack}`,
+        protect: p.protect,
+        tags: p.tags,
+        regionZones: p.regionZones,
+        registry: p.registry,
+        cluster: p.cluster,
+        network,
     };
-    if (ipInCidr(cluster.podCidr.split("/")[0], serviceCidr) || ipInCidr(serviceCidr.split("/")[0], cluster.podCidr)) {
-        throw c.fail("podCidr", `must not overlap serviceCidr (${serviceCidr})`, cluster.podCidr);
-    }
-    if (cluster.systemPool.name === cluster.userPool.name) {
-        throw c.fail("userPool.name", "must differ from systemPool.name", cluster.userPool.name);
-    }
-    if (cluster.autoUpgradeChannel === "node-image" && cluster.nodeOsUpgradeChannel !== "NodeImage") {
-        throw c.fail("nodeOsUpgradeChannel", "must be NodeImage when autoUpgradeChannel is node-image", cluster.nodeOsUpgradeChannel);
-    }
-    c.enum("mode", CLUSTER_MODES, { default: "aks" });
-    if (c.has("existing")) throw c.fail("existing", "is only used with cluster.mode existing", c.rawValue("existing"));
-    c.done();
-    const network = parseNetwork(root.object("network", { required: true }), {
-        stack,
-        podCidr: cluster.podCidr,
-        serviceCidr: cluster.serviceCidr,
-        requiredNodeIps: requiredNodeIps([cluster.systemPool, cluster.userPool]),
-    });
-    return { clusterMode: "aks", location, resourceGroupName, protect, tags, regionZones, registry, cluster, network };
 }
 
-/** `cluster.apiServer`. */
-function parseApiServer(a: ObjectReader): ApiServerConfig {
-    const access = a.enum("access", API_SERVER_ACCESS_MODES, { default: "private" });
-    const authorizedIpRanges = a.array("authorizedIpRanges", (i) => i.string(), { default: [] });
-    if (access === "authorizedRanges") {
-        const problem = authorizedRangesProblem(authorizedIpRanges);
-        if (problem) throw a.fail("authorizedIpRanges", `${problem} (access authorizedRanges)`, authorizedIpRanges);
-    } else if (a.has("authorizedIpRanges")) {
-        throw a.fail("authorizedIpRanges", "is only used with access authorizedRanges (a private API server has no public endpoint)", authorizedIpRanges);
-    }
-    const disableRunCommand = a.boolean("disableRunCommand", { default: true });
-    a.done();
-    return { access, authorizedIpRanges, disableRunCommand };
+/** The platform settings of mode existing. */
+export function finishExistingPlatform(p: Parsed<typeof existingPlatformShape>): ExistingPlatformConfig {
+    return { clusterMode: "existing", protect: p.protect, tags: {}, registry: p.registry, cluster: p.cluster };
 }
 
-/** `cluster.podSecurityPolicy`. */
-function parsePodSecurityPolicy(p: ObjectReader): PodSecurityPolicyConfig {
-    const level = p.enum("level", POD_SECURITY_INITIATIVE_LEVELS, { default: "baseline" });
-    const effect = p.enum("effect", POLICY_EFFECTS, { default: "deny" });
-    const excludedNamespaces = p.array("excludedNamespaces", (i) => i.dnsLabel("a namespace name"), { default: [] });
-    p.done();
-    return { level, effect, excludedNamespaces };
-}
-
-/** `cluster.diagnostics`. */
-function parseDiagnostics(d: ObjectReader): readonly AksLogCategory[] {
-    const categories = d.array(
-        "logCategories",
-        (i) => {
-            const v = i.string();
-            if (!(AKS_LOG_CATEGORIES as readonly string[]).includes(v)) throw i.fail(`must be one of ${AKS_LOG_CATEGORIES.join(", ")}`);
-            return v as AksLogCategory;
-        },
-        { default: [...DEFAULT_AKS_LOG_CATEGORIES], minItems: 1 },
-    );
-    if (new Set(categories).size !== categories.length) throw d.fail("logCategories", "must not repeat a category", categories);
-    if (!categories.includes("kube-audit-admin") && !categories.includes("kube-audit")) {
-        throw d.fail("logCategories", "must include kube-audit-admin (or kube-audit): the API server's audit log is the record of who changed what", categories);
-    }
-    d.done();
-    return categories;
+/** `cluster.mode` of a raw configuration (default `aks`; a bad value is reported by the schema of mode aks). */
+export function rawClusterMode(cluster: unknown): ClusterMode {
+    const mode = cluster !== null && typeof cluster === "object" && !Array.isArray(cluster) ? (cluster as Record<string, unknown>).mode : undefined;
+    return mode === "existing" ? "existing" : "aks";
 }

@@ -5,7 +5,11 @@
  */
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
-import { ObjectReader } from "./reader";
+import { z } from "zod";
+import { KUBE_PROMETHEUS_STACK_RELEASE } from "../../components/monitoring/monitoring";
+import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { SEVERITIES } from "../../components/monitoring/alert-rule";
+import { bool, ConfigError, ConfigProblem, dnsLabel, formatIssues, int, show, num, oneOf, problem, section, str, uuid, WHEN_VALID } from "./kit";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
 export const CHECKED_POD_SECURITY_LEVELS = ["restricted", "baseline"] as const satisfies readonly PodSecurityLevel[];
@@ -42,9 +46,6 @@ export interface LoadTestConfig {
 export interface VerifyChecksConfig {
     /** Entra group whose members only read (must be able to read, must not change). */
     readonly readerGroupObjectId?: string;
-    readonly monitoringNamespace: string;
-    readonly prometheusService: string;
-    readonly prometheusPort: number;
     readonly alertmanagerService: string;
     readonly alertmanagerPort: number;
     /** Severity of the synthetic alert and the receiver it must reach. */
@@ -64,8 +65,6 @@ export interface VerificationConfig {
     readonly defenderForContainers: boolean;
     /** Ship the monthly report Grafana dashboard. */
     readonly reportDashboard: boolean;
-    /** Namespace of Grafana's dashboard sidecar. */
-    readonly dashboardNamespace: string;
     readonly checks: VerifyChecksConfig;
 }
 
@@ -86,65 +85,96 @@ export interface VerifiedWorkload {
     readonly httpPort: number;
 }
 
-/** Parses `verification` (object reader of the section) for the given workload. */
-export function parseVerification(r: ObjectReader, app: VerifiedWorkload): VerificationConfig {
-    const lt = r.object("loadTest");
-    const enabled = lt.boolean("enabled", { default: false });
-    const namespace = lt.dnsLabel("namespace", { default: "load-test" });
-    const appNamespace = app.namespace;
-    if (namespace === appNamespace) throw lt.fail("namespace", `must differ from the app's namespace (${appNamespace})`, namespace);
-    const serviceName = app.name;
-    const servicePort = app.httpPort;
-    const appPortName = lt.string("appPortName", { default: "http", pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
-    const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
-    const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
-    const duration = lt.string("duration", { default: "5m", pattern: K6_DURATION, patternText: "a k6 duration such as 90s, 5m or 1h30m" });
-    const seconds = durationSeconds(duration);
-    if (seconds < 10 || seconds > 7200) throw lt.fail("duration", "must be between 10s and 2h", duration);
-    const preAllocatedVUs = lt.integer("preAllocatedVUs", { default: rate, min: 1, max: 10000 });
-    const maxVUs = lt.integer("maxVUs", { default: preAllocatedVUs * 5, min: preAllocatedVUs, max: 50000, minText: `preAllocatedVUs (${preAllocatedVUs})` });
-    const p95Ms = lt.integer("p95Ms", { default: 500, min: 1, max: 60000 });
-    const maxErrorRatio = lt.number("maxErrorRatio", { default: 0.01, min: 0, max: 1 });
-    const scalingCheck = lt.boolean("scalingCheck", { default: true });
-    const hpaName = app.name;
-    const minScaleUp = lt.integer("minScaleUp", { default: 1, min: 1, max: 100 });
-    const prometheusRemoteWriteUrl = lt.optionalString("prometheusRemoteWriteUrl", { pattern: URL_RE, patternText: URL_TEXT });
-    const runId = lt.string("runId", { default: "1", pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, patternText: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" });
-    const image = lt.string("image", { default: DEFAULT_K6_IMAGE, pattern: PINNED_IMAGE, patternText: "a pinned image reference (repo:tag or repo@sha256:digest)" });
-    if (/:latest$/.test(image)) throw lt.fail("image", "must be pinned to a version, not latest", image);
-    lt.done();
+/** `it-ops-infra:verification`. */
+export const verificationSchema = section({
+    loadTest: section({
+        enabled: bool().default(false).describe("Run the in-cluster k6 load test."),
+        namespace: dnsLabel().default("load-test").describe("Namespace of the k6 Job (not the app's)."),
+        appPortName: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, text: "a container port name (at most 15 lower-case letters, digits or '-')" })
+            .default("http")
+            .describe("Name of the app's container port (NetworkPolicy letting the load in)."),
+        targetUrl: str({ pattern: URL_RE, text: URL_TEXT }).optional().describe("URL the load goes to.").meta({ derivedDefault: "http://<app.name>.<app.namespace>.svc.cluster.local:<app.ports.http>/" }),
+        rate: int({ min: 1, max: 10000 }).default(20).describe("Requests per second."),
+        duration: str({ pattern: K6_DURATION, text: "a k6 duration such as 90s, 5m or 1h30m" })
+            .refine((d) => !K6_DURATION.test(d) || (durationSeconds(d) >= 10 && durationSeconds(d) <= 7200), { error: "must be between 10s and 2h" })
+            .default("5m")
+            .describe("Length of the load (10s to 2h)."),
+        preAllocatedVUs: int({ min: 1, max: 10000 }).optional().describe("k6 preAllocatedVUs.").meta({ derivedDefault: "rate" }),
+        maxVUs: int({ max: 50000 }).optional().describe("k6 maxVUs (>= preAllocatedVUs).").meta({ derivedDefault: "5 × preAllocatedVUs" }),
+        p95Ms: int({ min: 1, max: 60000 }).default(500).describe("Threshold of the p95 latency in ms."),
+        maxErrorRatio: num({ min: 0, max: 1 }).default(0.01).describe("Threshold of the error ratio (0-1)."),
+        scalingCheck: bool().default(true).describe("Assert that the HPA scaled up during the load."),
+        minScaleUp: int({ min: 1, max: 100 }).default(1).describe("Replicas the HPA must add during the load."),
+        prometheusRemoteWriteUrl: str({ pattern: URL_RE, text: URL_TEXT }).optional().describe("Prometheus remote-write endpoint for k6's metrics; absent: no export."),
+        runId: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, text: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" })
+            .default("1")
+            .describe("Part of the Job's name: a new run id reruns the load test."),
+        image: str({ pattern: PINNED_IMAGE, text: "a pinned image reference (repo:tag or repo@sha256:digest)" })
+            .refine((v) => !/:latest$/.test(v), { error: "must be pinned to a version, not latest" })
+            .default(DEFAULT_K6_IMAGE)
+            .describe("k6 image (pinned)."),
+    })
+        .transform((l) => {
+            const preAllocatedVUs = l.preAllocatedVUs ?? l.rate;
+            return { ...l, preAllocatedVUs, maxVUs: l.maxVUs ?? preAllocatedVUs * 5, maxVUsGiven: l.maxVUs !== undefined };
+        })
+        .superRefine((l, ctx) => {
+            if (l.maxVUsGiven && l.maxVUs < l.preAllocatedVUs) problem(ctx, ["maxVUs"], `must be an integer >= preAllocatedVUs (${l.preAllocatedVUs}) and <= 50000`, l.maxVUs);
+        }, WHEN_VALID)
+        .describe("The in-cluster k6 load test and its scaling check."),
+    defenderForContainers: bool().default(false).describe("Defender for Containers plan on the subscription (cluster mode aks only)."),
+    reportDashboard: bool().default(true).describe("Ship the monthly report Grafana dashboard (to monitoring.namespace)."),
+    checks: section({
+        readerGroupObjectId: uuid().optional().describe("Entra group whose members only read (must be able to read, must not change)."),
+        alertmanagerService: dnsLabel().default(`${KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager`).describe("Alertmanager's Service."),
+        alertmanagerPort: int({ min: 1, max: 65535 }).default(9093).describe("Alertmanager's port."),
+        syntheticAlertSeverity: oneOf(SEVERITIES).default("level4").describe("Severity of the synthetic alert."),
+        expectedReceiver: str({ pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, text: "an Alertmanager receiver name" }).default("level4").describe("The receiver the synthetic alert must reach."),
+        podSecurityLevel: oneOf(CHECKED_POD_SECURITY_LEVELS).default("restricted").describe("Pod Security level the workload's namespace must enforce."),
+        logWindowMinutes: int({ min: 5, max: 1440 }).default(30).describe("Minutes back the log query looks for the app's container logs."),
+        appUrl: str({ pattern: URL_RE, text: URL_TEXT }).optional().describe("External URL of the app for the response-time row; absent: the row is skipped."),
+        maxResponseMs: int({ min: 1, max: 60000 }).default(1000).describe("Highest tolerated response time in ms."),
+    }).describe("Settings of scripts/verify-staging.sh."),
+}).describe("Staging verification suite: load test, report dashboard, Defender, verify-staging.sh settings.");
 
-    const ck = r.object("checks");
-    const checks: VerifyChecksConfig = {
-        readerGroupObjectId: ck.has("readerGroupObjectId") ? ck.uuid("readerGroupObjectId") : undefined,
-        monitoringNamespace: ck.dnsLabel("monitoringNamespace", { default: "monitoring" }),
-        prometheusService: ck.dnsLabel("prometheusService", { default: "kube-prometheus-stack-prometheus" }),
-        prometheusPort: ck.integer("prometheusPort", { default: 9090, min: 1, max: 65535 }),
-        alertmanagerService: ck.dnsLabel("alertmanagerService", { default: "kube-prometheus-stack-alertmanager" }),
-        alertmanagerPort: ck.integer("alertmanagerPort", { default: 9093, min: 1, max: 65535 }),
-        syntheticAlertSeverity: ck.enum("syntheticAlertSeverity", ["level1", "level2", "level3", "level4"] as const, { default: "level4" }),
-        expectedReceiver: ck.string("expectedReceiver", { default: "level4", pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, patternText: "an Alertmanager receiver name" }),
-        podSecurityLevel: ck.enum("podSecurityLevel", CHECKED_POD_SECURITY_LEVELS, { default: "restricted" }),
-        logWindowMinutes: ck.integer("logWindowMinutes", { default: 30, min: 5, max: 1440 }),
-        appUrl: ck.optionalString("appUrl", { pattern: URL_RE, patternText: URL_TEXT }),
-        maxResponseMs: ck.integer("maxResponseMs", { default: 1000, min: 1, max: 60000 }),
+/** The verification section for the given workload (its namespace, Service and port come from the app). */
+export function finishVerification(v: z.output<typeof verificationSchema>, app: VerifiedWorkload, fail: (path: string, message: string, value?: unknown) => void): VerificationConfig {
+    const { maxVUsGiven: _g, targetUrl, ...lt } = v.loadTest;
+    if (lt.namespace === app.namespace) fail("verification.loadTest.namespace", `must differ from the app's namespace (${app.namespace})`, lt.namespace);
+    return {
+        loadTest: {
+            ...lt,
+            appNamespace: app.namespace,
+            serviceName: app.name,
+            servicePort: app.httpPort,
+            hpaName: app.name,
+            targetUrl: targetUrl ?? defaultTargetUrl(app.name, app.namespace, app.httpPort),
+            prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
+        },
+        defenderForContainers: v.defenderForContainers,
+        reportDashboard: v.reportDashboard,
+        checks: { ...v.checks, readerGroupObjectId: v.checks.readerGroupObjectId, appUrl: v.checks.appUrl },
     };
-    ck.done();
+}
 
-    const out: VerificationConfig = {
-        loadTest: { enabled, namespace, appNamespace, serviceName, servicePort, appPortName, targetUrl, rate, duration, preAllocatedVUs, maxVUs, p95Ms, maxErrorRatio, scalingCheck, hpaName, minScaleUp, prometheusRemoteWriteUrl, runId, image },
-        defenderForContainers: r.boolean("defenderForContainers", { default: false }),
-        reportDashboard: r.boolean("reportDashboard", { default: true }),
-        dashboardNamespace: r.dnsLabel("dashboardNamespace", { default: "monitoring" }),
-        checks,
-    };
-    r.done();
+/** Parses a raw `verification` section alone (tests and tools): a {@link ConfigError} lists its problems. */
+export function parseVerification(raw: unknown, app: VerifiedWorkload): VerificationConfig {
+    const prefix = "it-ops-infra:";
+    const r = verificationSchema.safeParse(raw, { reportInput: true });
+    const problems: ConfigProblem[] = r.success ? [] : formatIssues(r.error.issues, prefix, ["verification"]);
+    if (!r.success) throw ConfigError.of(problems);
+    const out = finishVerification(r.data, app, (path, message, value) => problems.push({ key: `${prefix}${path}`, message: `${prefix}${path} ${message}${value !== undefined ? `, got ${show(value)}` : ""}` }));
+    if (problems.length) throw ConfigError.of(problems);
     return out;
 }
 
 /** What scripts/verify-staging.sh needs beyond the verification section. */
 export interface VerifyEnvContext {
     readonly stack: string;
+    /** `monitoring.namespace` (Alertmanager's, in mode helm the chart's). */
+    readonly monitoringNamespace: string;
+    /** The stack's Prometheus (`monitoring.prometheus`). */
+    readonly prometheus: PrometheusEndpoint;
     readonly resourceGroupName: string;
     readonly clusterName: string;
     readonly adminGroupObjectId: string;
@@ -165,9 +195,10 @@ export function verifyScriptEnv(v: VerificationConfig, c: VerifyEnvContext): Rec
         VERIFY_APP_SERVICE: lt.serviceName,
         VERIFY_ADMIN_GROUP: c.adminGroupObjectId,
         VERIFY_READER_GROUP: ck.readerGroupObjectId ?? "",
-        VERIFY_MONITORING_NAMESPACE: ck.monitoringNamespace,
-        VERIFY_PROMETHEUS_SERVICE: ck.prometheusService,
-        VERIFY_PROMETHEUS_PORT: String(ck.prometheusPort),
+        VERIFY_MONITORING_NAMESPACE: c.monitoringNamespace,
+        VERIFY_PROMETHEUS_NAMESPACE: c.prometheus.namespace,
+        VERIFY_PROMETHEUS_SERVICE: c.prometheus.service,
+        VERIFY_PROMETHEUS_PORT: String(c.prometheus.port),
         VERIFY_ALERTMANAGER_SERVICE: ck.alertmanagerService,
         VERIFY_ALERTMANAGER_PORT: String(ck.alertmanagerPort),
         VERIFY_ALERT_SEVERITY: ck.syntheticAlertSeverity,

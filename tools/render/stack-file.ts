@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PROJECT } from "../../infra/config";
-import { SECURE_PLACEHOLDER } from "../../infra/config/reader";
+import { SECURE_PLACEHOLDER } from "../../infra/config/kit";
 
 export { SECURE_PLACEHOLDER };
 

@@ -70,7 +70,8 @@ export async function synth(argv: readonly string[], io: SynthIo): Promise<numbe
         rendering = await renderStack({ stack: args.stack, sets: args.sets, configFile });
     } catch (e) {
         if (e instanceof ConfigError || e instanceof UsageError) {
-            io.stderr(`error: ${e.message}\n`);
+            // One line per problem (a ConfigError lists every problem of the stack file).
+            for (const line of e.message.split("\n")) io.stderr(`error: ${line}\n`);
             return 2;
         }
         throw e;
