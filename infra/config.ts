@@ -82,9 +82,9 @@ export function parseStackConfig(
 
     const platform = parsePlatform(root, stack);
     const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
-    const migration = parseMigration(root.object("migration"));
-    const monitoring = parseMonitoring(root.object("monitoring"));
     const app = parseApp(root.object("app", { required: true }), { databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined });
+    const migration = parseMigration(root.object("migration"), { appMaxReplicas: app.maxReplicas });
+    const monitoring = parseMonitoring(root.object("monitoring"));
     const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
     const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
     checkAcrossSections(config);
@@ -93,21 +93,10 @@ export function parseStackConfig(
 }
 
 /**
- * Rules between sections: Azure-only settings need cluster mode aks; the project's own Grafana reads
- * dashboards only from its namespace; the migration's replicas fit the autoscaler.
+ * Rules between sections: Azure-only settings need cluster mode aks. (The migration's replicas are
+ * checked against app.maxReplicas by parseMigration, for prepared sections too.)
  */
 function checkAcrossSections(c: StackConfig): void {
-    if (c.monitoring.mode === "helm" && c.verification.reportDashboard && c.verification.dashboardNamespace !== c.monitoring.namespace) {
-        const key = `${PROJECT}:verification.dashboardNamespace`;
-        throw new ConfigError(
-            key,
-            `${key} must be monitoring.namespace (${c.monitoring.namespace}): Grafana's RBAC is namespaced and its sidecar reads dashboards only there, got ${JSON.stringify(c.verification.dashboardNamespace)}`,
-        );
-    }
-    if (c.migration.enabled && c.migration.replicas.new > c.app.maxReplicas) {
-        const key = `${PROJECT}:migration.replicas.new`;
-        throw new ConfigError(key, `${key} must not exceed app.maxReplicas (${c.app.maxReplicas}): the new system runs that many replicas during the migration, got ${c.migration.replicas.new}`);
-    }
     if (c.clusterMode === "existing" && c.verification.defenderForContainers) {
         const key = `${PROJECT}:verification.defenderForContainers`;
         throw new ConfigError(key, `${key} is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan), got true`);

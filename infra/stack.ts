@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { AksCluster, BLOB_LOG_CATEGORIES, BackupTraffic, ContainerRegistry, DefenderPlan, DiagnosticSettings, MonitoringTraffic, PodSecurityPolicy, PrivateEndpoint, REGISTRY_LOG_CATEGORIES, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID, StackNetwork, WorkloadIdentity } from "../components/platform";
-import { AlertRuleGroupSpec, alertmanagerConfig, AlertRules, AppDashboard, defaultAlertGroups, Monitoring, OperatorMonitoring, ONCALL_ROLES, receiverSecretKey, ReportDashboard, ServiceMonitor } from "../components/monitoring";
+import { AlertRuleGroupSpec, alertmanagerConfig, AlertRules, AppDashboard, defaultAlertGroups, Monitoring, OperatorMonitoring, ONCALL_ROLES, PrometheusEndpoint, receiverSecretKey, ReportDashboard, ServiceMonitor } from "../components/monitoring";
 import { backupAlertGroup, BackupStorage, MongoBackup } from "../components/backup";
 import { ItOpsApp } from "../components/app";
 import { LOAD_TEST_LABELS, LoadTest } from "../components/verification";
@@ -258,7 +258,8 @@ export function deployStack(cfg: StackConfig) {
             zoneSpread: a.zoneSpread,
             runAsUser: a.runAsUser,
             ingressNamespaces: a.ingressNamespaces,
-            monitoringNamespace: a.monitoringNamespace,
+            // Scrapes come from Prometheus' namespace (derived from monitoring.*: set once).
+            monitoringNamespace: cfg.monitoring.prometheus.namespace,
             databaseCidrs: a.database.cidrs,
             databasePort: a.database.port,
             databaseUri: a.database.uri,
@@ -306,7 +307,7 @@ export function deployStack(cfg: StackConfig) {
                 prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
                 runId: lt.runId,
                 image: lt.image,
-                prometheusNamespace: cfg.monitoring.namespace,
+                prometheusNamespace: cfg.monitoring.prometheus.namespace,
                 apiServerPorts: cfg.monitoring.network.apiServerPorts,
             },
             // The app (namespace, Service, HPA) and Prometheus must exist before the load runs.
@@ -314,7 +315,7 @@ export function deployStack(cfg: StackConfig) {
         );
     }
     if (ver.reportDashboard) {
-        new ReportDashboard("itops-monthly-report", { namespace: ver.dashboardNamespace, dashboard: "monthly-report" }, { ...k8sOpts, dependsOn: [monitoring] });
+        new ReportDashboard("itops-monthly-report", { namespace: cfg.monitoring.namespace, dashboard: "monthly-report" }, { ...k8sOpts, dependsOn: [monitoring] });
     }
     if (ver.defenderForContainers && azure) {
         const client = authorization.getClientConfigOutput();
@@ -334,6 +335,8 @@ export function deployStack(cfg: StackConfig) {
         appDeployments: app.deployments.map((d) => d.metadata.name),
         appImages: app.images,
         monitoringNamespace: monitoring.namespace,
+        // Where Prometheus answers (scripts/migrate.sh's health gate reads it: `pulumi stack output prometheus --json`).
+        prometheus: prometheusOutput(cfg),
         // Mode existing-operator: Grafana is not the stack's.
         ...(monitoring instanceof Monitoring ? { grafanaAdminSecret: monitoring.grafanaAdminSecretName } : {}),
         ...(backup?.storage ? { backupStorageAccountName: backup.storage.accountName, backupContainerName: backup.storage.containerName } : {}),
@@ -345,6 +348,8 @@ export function deployStack(cfg: StackConfig) {
             ? {
                   verifyEnv: verifyScriptEnv(ver, {
                       stack: cfg.stack,
+                      monitoringNamespace: cfg.monitoring.namespace,
+                      prometheus: prometheusOutput(cfg),
                       resourceGroupName: cfg.resourceGroupName,
                       clusterName: cfg.cluster.name,
                       adminGroupObjectId: cfg.cluster.adminGroupObjectIds[0],
@@ -487,6 +492,12 @@ export function receiverPorts(monitoring: StackConfig["monitoring"]): number[] {
     return [...ports].sort((a, b) => a - b);
 }
 
+/** The stack's Prometheus endpoint (`monitoring.prometheus`) alone, without mode helm's sizing: the `prometheus` stack output. */
+export function prometheusOutput(cfg: StackConfig): PrometheusEndpoint {
+    const p = cfg.monitoring.prometheus;
+    return { namespace: p.namespace, service: p.service, port: p.port, url: p.url };
+}
+
 /** The monitoring namespace's allowed flows, from the stack configuration. */
 export function monitoringTraffic(cfg: StackConfig): MonitoringTraffic {
     const lt = cfg.verification.loadTest;
@@ -561,7 +572,14 @@ export function deployMonitoring(
             namespace: m.namespace,
             storageClass: m.storageClass,
             // The load test pushes its metrics by remote write when it is given Prometheus' URL.
-            prometheus: { ...m.prometheus, remoteWriteReceiver: remoteWriteEnabled(cfg) },
+            prometheus: {
+                replicas: m.prometheus.replicas,
+                retention: m.prometheus.retention,
+                retentionSize: m.prometheus.retentionSize,
+                storageSize: m.prometheus.storageSize,
+                resources: m.prometheus.resources,
+                remoteWriteReceiver: remoteWriteEnabled(cfg),
+            },
             alertmanager: m.alertmanager,
             grafana: m.grafana,
             alertmanagerConfig: amConfig,

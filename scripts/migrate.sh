@@ -9,7 +9,8 @@
 # The health gate asks Prometheus through the Kubernetes API server's service proxy (no
 # port-forward): the new system's error ratio (http_requests_total{code}), its p95 latency
 # (http_request_duration_seconds_bucket, when exported) and firing level-1/level-2 alerts, with the
-# thresholds of migration.gate.* in the stack config. It refuses to advance when any check fails.
+# thresholds of migration.gate.* in the stack config; Prometheus is found through the stack's
+# `prometheus` output ({namespace, service, port, url}). It refuses to advance when any check fails.
 # --yes is passed to `pulumi up` (no interactive confirmation).
 # Exit codes: 0 done, 1 refused or failed, 2 usage.
 set -euo pipefail
@@ -41,18 +42,27 @@ case "$command" in next|back|to|status) ;; *) usage_error "unknown command '$com
 load_migration
 
 # --- Prometheus through the API server proxy.
-prom_ns=$(cfg gate.prometheusNamespace monitoring)
-prom_svc=$(cfg gate.prometheusService kube-prometheus-stack-prometheus)
 selector=$(cfg gate.selector 'namespace="production",service="it-ops-system"')
 window=$(cfg gate.window 5m)
 max_error_ratio=$(cfg gate.maxErrorRatio 0.01)
 max_p95=$(cfg gate.maxP95Seconds 1)
 
+# Where Prometheus runs: the stack's `prometheus` output (derived once by the program from
+# monitoring.*, never configured twice). Read only when the health gate runs.
+load_prometheus() {
+  local json
+  json=$(pulumi stack output prometheus --json --stack "$stack" 2>/dev/null) \
+    || die "stack $stack has no 'prometheus' output: run 'pulumi up --stack $stack' once with this version of the program"
+  prom_ns=$(jq -er '.namespace' <<< "$json") || die "the 'prometheus' output of stack $stack has no namespace: $json"
+  prom_svc=$(jq -er '.service' <<< "$json") || die "the 'prometheus' output of stack $stack has no service: $json"
+  prom_port=$(jq -er '.port' <<< "$json") || die "the 'prometheus' output of stack $stack has no port: $json"
+}
+
 # Runs an instant query; prints the JSON response.
 prom_query() {
   local encoded
   encoded=$(jq -rn --arg q "$1" '$q | @uri')
-  kubectl get --raw "/api/v1/namespaces/$prom_ns/services/$prom_svc:9090/proxy/api/v1/query?query=$encoded"
+  kubectl get --raw "/api/v1/namespaces/$prom_ns/services/$prom_svc:$prom_port/proxy/api/v1/query?query=$encoded"
 }
 
 # The first sample's value of a query, or nothing when the result is empty or not a number.
@@ -67,6 +77,7 @@ greater() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
 
 health_gate() {
   local healthy=1 ratio p95 alerts response
+  load_prometheus
   echo "health gate for stack $stack (Prometheus $prom_ns/$prom_svc, window $window):"
   if ! ratio=$(prom_scalar "sum(rate(http_requests_total{$selector,code=~\"5..\"}[$window])) / sum(rate(http_requests_total{$selector}[$window]))"); then
     echo "  FAIL error ratio: Prometheus query failed"

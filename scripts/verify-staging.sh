@@ -39,7 +39,7 @@ trap 'rm -rf "$work"' EXIT
 
 ns=$VERIFY_APP_NAMESPACE
 svc=$VERIFY_APP_SERVICE
-prom_proxy="/api/v1/namespaces/$VERIFY_MONITORING_NAMESPACE/services/http:$VERIFY_PROMETHEUS_SERVICE:$VERIFY_PROMETHEUS_PORT/proxy"
+prom_proxy="/api/v1/namespaces/$VERIFY_PROMETHEUS_NAMESPACE/services/http:$VERIFY_PROMETHEUS_SERVICE:$VERIFY_PROMETHEUS_PORT/proxy"
 am_proxy="/api/v1/namespaces/$VERIFY_MONITORING_NAMESPACE/services/http:$VERIFY_ALERTMANAGER_SERVICE:$VERIFY_ALERTMANAGER_PORT/proxy"
 
 urlencode() { jq -rn --arg v "$1" '$v|@uri'; }

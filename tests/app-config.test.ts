@@ -55,13 +55,12 @@ describe("app config: stack values", () => {
         assert.equal(a.zoneSpread, "ScheduleAnyway");
     });
 
-    it("defaults: probes, resources, writable paths, ingress and monitoring namespaces", () => {
+    it("defaults: probes, resources, writable paths and ingress namespaces", () => {
         const a = parse("production", ["app.replicas=4", "app.maxReplicas=null"]).app;
         assert.equal(a.maxReplicas, 12, "maxReplicas defaults to 3 x replicas");
         assert.deepEqual(a.frontend.probes, { readiness: "/healthz/ready", liveness: "/healthz/live", startup: "/healthz/live" });
         assert.deepEqual(a.frontend.writablePaths, ["/tmp"]);
         assert.deepEqual(a.ingressNamespaces, ["app-routing-system"]);
-        assert.equal(a.monitoringNamespace, "monitoring");
         assert.equal(a.runAsUser, 10001);
     });
 
@@ -112,7 +111,7 @@ describe("app config: every rule rejects bad input naming the key", () => {
         ["empty ingress namespaces", ["app.ingressNamespaces=[]"], "it-ops-infra:app.ingressNamespaces", /at least 1/],
         ["bad ingress namespace", ['app.ingressNamespaces=["Gateway"]'], "it-ops-infra:app.ingressNamespaces[0]", /namespace name/],
         ["ingress namespace over 63 characters", [`app.ingressNamespaces=["${"a".repeat(64)}"]`], "it-ops-infra:app.ingressNamespaces[0]", /namespace name, a DNS-1123 label .*at most 63 characters/],
-        ["bad monitoring namespace", ["app.monitoringNamespace=mon_itoring"], "it-ops-infra:app.monitoringNamespace", /DNS-1123/],
+        ["removed monitoringNamespace", ["app.monitoringNamespace=monitoring"], "it-ops-infra:app.monitoringNamespace", /^it-ops-infra:app\.monitoringNamespace is no longer a key: the monitoring namespace is set once, in monitoring\.namespace/],
         ["missing database", ["app.database=null"], "it-ops-infra:app.database", /is required/],
         ["no database CIDRs", ["app.database.cidrs=[]"], "it-ops-infra:app.database.cidrs", /at least 1/],
         ["host name instead of CIDR", ['app.database.cidrs=["db.example.com"]'], "it-ops-infra:app.database.cidrs[0]", /IPv4 CIDR/],

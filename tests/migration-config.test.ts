@@ -60,8 +60,6 @@ describe("migration config", () => {
             maxP95Seconds: 1,
             window: "5m",
             selector: 'namespace="production",service="it-ops-system"',
-            prometheusNamespace: "monitoring",
-            prometheusService: "kube-prometheus-stack-prometheus",
         });
     });
 
@@ -128,7 +126,8 @@ describe("migration config", () => {
         ["p95 of 0", [...BASE, "migration.gate.maxP95Seconds=0"], /migration\.gate\.maxP95Seconds must be a number >= 0.001/],
         ["bad window", [...BASE, "migration.gate.window=five minutes"], /migration\.gate\.window must be a duration/],
         ["bad selector", [...BASE, "migration.gate.selector=service=it-ops"], /migration\.gate\.selector must be PromQL label matchers/],
-        ["bad prometheus service", [...BASE, "migration.gate.prometheusService=Prom"], /migration\.gate\.prometheusService must be a DNS-1123 label/],
+        ["removed gate.prometheusService", [...BASE, "migration.gate.prometheusService=prom"], /^it-ops-infra:migration\.gate\.prometheusService is no longer a key: the gate's Prometheus is derived: monitoring\.prometheus\.service/],
+        ["removed gate.prometheusNamespace", [...BASE, "migration.gate.prometheusNamespace=monitoring"], /^it-ops-infra:migration\.gate\.prometheusNamespace is no longer a key: the gate's Prometheus is derived: monitoring\.prometheus\.namespace/],
         ["an unknown key", [...BASE, "migration.weights=[0,100]"], /migration\.weights is not a known setting/],
         ["an unknown key in a nested object", [...BASE, "migration.oldSystem.replicas=2"], /migration\.oldSystem\.replicas is not a known setting/],
         ["enabled not a boolean", ["migration.enabled=yes"], /migration\.enabled must be true or false/],

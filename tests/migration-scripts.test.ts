@@ -8,15 +8,21 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { prometheusEndpoint } from "../components/monitoring";
 import { parseStackConfig } from "../infra/config";
 import { applySet, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR } from "./helpers";
 import { requireTool, run, tempFiles } from "./tools";
 
 const STUB_PULUMI = `#!/usr/bin/env bash
-# Stub pulumi: records its arguments; "config get --path migration.x" answers from $STUB_CONFIG (JSON).
+# Stub pulumi: records its arguments; "config get --path migration.x" answers from $STUB_CONFIG (JSON),
+# "stack output prometheus --json" with $STUB_PROMETHEUS (unset: the stack has no such output).
 set -euo pipefail
 printf 'pulumi %s\\n' "$*" >> "$STUB_LOG"
+if [ "$1" = stack ] && [ "$2" = output ]; then
+  if [ "$3" = prometheus ] && [ -n "\${STUB_PROMETHEUS:-}" ]; then printf '%s\\n' "$STUB_PROMETHEUS"; exit 0; fi
+  echo "error: current stack does not have output property '$3'" >&2; exit 255
+fi
 if [ "$1" = config ] && [ "$2" = get ]; then
   key=\${*: -1}
   jq -r --arg k "$key" 'getpath($k | split(".")) | if . == null then error("not set") elif type == "string" then . else tojson end' "$STUB_CONFIG" 2>/dev/null \\
@@ -103,13 +109,15 @@ function runScript(script: string, args: string[], migration: Record<string, unk
     const p = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", script), ...args], {
         encoding: "utf8",
         timeout: 60_000,
-        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), ...env },
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), STUB_PROMETHEUS: JSON.stringify(HELM_PROMETHEUS), ...env },
     });
     const all = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean);
     const config = (JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { migration: Record<string, unknown> }).migration;
-    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, all, commands: all.filter((l) => !l.startsWith("pulumi config get")), config };
+    return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr, all, commands: all.filter((l) => !l.startsWith("pulumi config get") && !l.startsWith("pulumi stack output")), config };
 }
 
+/** The `prometheus` stack output of a stack with monitoring.mode helm in namespace monitoring (what the program exports). */
+const HELM_PROMETHEUS = prometheusEndpoint({ mode: "helm", namespace: "monitoring" });
 const PROM = "kubectl get --raw /api/v1/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/proxy/api/v1/query QUERY";
 const SEL = 'namespace="production",service="it-ops-system"';
 const GATE = [
@@ -127,6 +135,26 @@ describe("scripts/migrate.sh", () => {
         assert.ok(r.all.includes("pulumi config get --stack production --path migration.gate.maxErrorRatio"), "thresholds come from the stack config");
         assert.match(r.stdout, /ok {3}error ratio 0\.002 <= 0\.01/);
         assert.match(r.stdout, /ok {3}p95 latency 0\.25s <= 1s/);
+    });
+
+    it("next: finds Prometheus through the stack's prometheus output, not config keys", () => {
+        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: JSON.stringify({ namespace: "observability", service: "prometheus-operated", port: 9091, url: "http://prometheus-operated.observability.svc:9091" }) });
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.all.includes("pulumi stack output prometheus --json --stack production"));
+        assert.deepEqual(r.commands.slice(0, 3), GATE.map((g) => g.replace("/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/", "/namespaces/observability/services/prometheus-operated:9091/")));
+        assert.match(r.stdout, /health gate for stack production \(Prometheus observability\/prometheus-operated, window 5m\)/);
+        assert.ok(!r.all.some((l) => /migration\.gate\.prometheus/.test(l)), "no gate.prometheus* config key is read");
+    });
+
+    it("next: refuses without the prometheus output (a stack not yet updated), before any change", () => {
+        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: "" });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /error: stack production has no 'prometheus' output: run 'pulumi up --stack production' once/);
+        assert.deepEqual(r.commands, []);
+    });
+
+    it("the default stub output is the program's helm-mode endpoint", () => {
+        assert.deepEqual(HELM_PROMETHEUS, { namespace: "monitoring", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" });
     });
 
     it("next: uses the thresholds and selector of the stack config", () => {
@@ -363,13 +391,12 @@ describe("script defaults", () => {
             "replicas.old": m.replicas.old,
             "replicas.new": m.replicas.new,
             "oldSystem.healthPath": m.oldSystem.healthPath,
-            "gate.prometheusNamespace": m.gate.prometheusNamespace,
-            "gate.prometheusService": m.gate.prometheusService,
             "gate.selector": m.gate.selector,
             "gate.window": m.gate.window,
             "gate.maxErrorRatio": m.gate.maxErrorRatio,
             "gate.maxP95Seconds": m.gate.maxP95Seconds,
         };
+        assert.doesNotMatch(text, /gate\.prometheus(Namespace|Service)/, "Prometheus comes from the stack's prometheus output, not removed config keys");
         for (const [key, value] of Object.entries(expected)) {
             const found = new RegExp(`\\$\\(cfg ${key.replace(".", "\\.")} '?([^')]*)'?\\)`).exec(text);
             assert.ok(found, `the scripts read migration.${key} with a default`);

@@ -277,7 +277,7 @@ describe("config and component validation", () => {
         ["no Grafana ingress namespace", ["monitoring.network.grafanaIngressNamespaces=[]"], /it-ops-infra:monitoring\.network\.grafanaIngressNamespaces must have at least 1 item/],
         ["a hidden-component switch that is not a boolean", ["monitoring.hiddenComponents.controlPlane=yes"], /it-ops-infra:monitoring\.hiddenComponents\.controlPlane must be/],
         ["an unknown component", ["monitoring.componentResources.thanos.requests.cpu=1"], /it-ops-infra:monitoring\.componentResources\.thanos is not a known setting/],
-        ["dashboards outside Grafana's namespace", ["verification.dashboardNamespace=reports"], /it-ops-infra:verification\.dashboardNamespace must be monitoring\.namespace \(monitoring\): Grafana's RBAC is namespaced/],
+        ["a dashboard namespace of its own (dashboards go to monitoring.namespace, where Grafana's sidecar reads)", ["verification.dashboardNamespace=reports"], /it-ops-infra:verification\.dashboardNamespace is no longer a key: the report dashboard goes to monitoring\.namespace/],
     ];
     for (const [why, sets, message] of bad) it(`rejects ${why}`, () => assert.throws(() => parse(sets), message));
 

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config";
 import { placeholdersExcept, stackRaw } from "./fixtures/stack-config";
+import { prometheusEndpoint } from "../components/monitoring";
 import { ObjectReader } from "../infra/config/reader";
 import { defaultTargetUrl, envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
 import * as fs from "node:fs";
@@ -25,7 +26,6 @@ describe("verification config", () => {
         });
         assert.equal(v.defenderForContainers, false);
         assert.equal(v.reportDashboard, true);
-        assert.equal(v.dashboardNamespace, "monitoring");
         assert.equal(v.checks.expectedReceiver, "level4");
         assert.equal(defaultTargetUrl("svc", "ns", 8080), "http://svc.ns.svc.cluster.local:8080/");
         // The target is the workload's (app.namespace, app.name, app.ports.http), never configured twice.
@@ -58,9 +58,9 @@ describe("verification config", () => {
         ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be pinned to a version, not latest, got "grafana\/k6:latest"/],
         ["unknown loadTest key", { loadTest: { vus: 3 } }, /verification\.loadTest\.vus is not a known setting/],
         ["readerGroupObjectId", { checks: { readerGroupObjectId: "readers" } }, /checks\.readerGroupObjectId must be a UUID/],
-        ["monitoringNamespace", { checks: { monitoringNamespace: "Mon" } }, /checks\.monitoringNamespace must be a DNS-1123 label/],
-        ["prometheusService", { checks: { prometheusService: "prom_svc" } }, /checks\.prometheusService must be a DNS-1123 label/],
-        ["prometheusPort", { checks: { prometheusPort: 0 } }, /checks\.prometheusPort must be an integer/],
+        ["removed monitoringNamespace", { checks: { monitoringNamespace: "monitoring" } }, /^it-ops-infra:verification\.checks\.monitoringNamespace is no longer a key: the checks use monitoring\.namespace and monitoring\.prometheus\.namespace$/],
+        ["removed prometheusService", { checks: { prometheusService: "prom" } }, /^it-ops-infra:verification\.checks\.prometheusService is no longer a key: Prometheus' Service is derived: monitoring\.prometheus\.service$/],
+        ["removed prometheusPort", { checks: { prometheusPort: 9090 } }, /^it-ops-infra:verification\.checks\.prometheusPort is no longer a key: Prometheus' port is derived: monitoring\.prometheus\.port$/],
         ["alertmanagerService", { checks: { alertmanagerService: "AM" } }, /checks\.alertmanagerService must be a DNS-1123 label/],
         ["alertmanagerPort", { checks: { alertmanagerPort: "9093" } }, /checks\.alertmanagerPort must be an integer/],
         ["syntheticAlertSeverity", { checks: { syntheticAlertSeverity: "critical" } }, /checks\.syntheticAlertSeverity must be one of level1, level2, level3, level4, got "critical"/],
@@ -72,7 +72,7 @@ describe("verification config", () => {
         ["unknown checks key", { checks: { foo: 1 } }, /verification\.checks\.foo is not a known setting/],
         ["defenderForContainers", { defenderForContainers: "on" }, /verification\.defenderForContainers must be true or false/],
         ["reportDashboard", { reportDashboard: "yes" }, /verification\.reportDashboard must be true or false/],
-        ["dashboardNamespace", { dashboardNamespace: "Monitoring" }, /verification\.dashboardNamespace must be a DNS-1123 label/],
+        ["removed dashboardNamespace", { dashboardNamespace: "monitoring" }, /^it-ops-infra:verification\.dashboardNamespace is no longer a key: the report dashboard goes to monitoring\.namespace/],
         ["unknown key", { loadtest: {} }, /verification\.loadtest is not a known setting/],
     ];
     for (const [what, raw, msg] of bad) {
@@ -95,12 +95,18 @@ describe("verification config", () => {
 
     it("verifyScriptEnv maps the config to the script's variables; envFileText quotes them for the shell", () => {
         const v = parse({ loadTest: { enabled: true, runId: "7" }, checks: { readerGroupObjectId: "5a1c9e2f-7b3d-4c8e-9f10-2b3c4d5e6f70" }, defenderForContainers: true });
-        const env = verifyScriptEnv(v, { stack: "staging", resourceGroupName: "rg", clusterName: "aks", adminGroupObjectId: "g" });
+        const prometheus = prometheusEndpoint({ mode: "existing-operator", namespace: "monitoring", prometheus: { namespace: "observability" } });
+        const env = verifyScriptEnv(v, { stack: "staging", monitoringNamespace: "monitoring", prometheus, resourceGroupName: "rg", clusterName: "aks", adminGroupObjectId: "g" });
+        // Prometheus is the derived endpoint (monitoring.prometheus), Alertmanager stays in monitoring.namespace.
+        assert.deepEqual(
+            [env.VERIFY_MONITORING_NAMESPACE, env.VERIFY_PROMETHEUS_NAMESPACE, env.VERIFY_PROMETHEUS_SERVICE, env.VERIFY_PROMETHEUS_PORT],
+            ["monitoring", "observability", "prometheus-operated", "9090"],
+        );
         assert.equal(env.VERIFY_LOADTEST_JOB, "k6-load-test-7");
         assert.equal(env.VERIFY_LOADTEST_NAMESPACE, "load-test");
         assert.equal(env.VERIFY_READER_GROUP, "5a1c9e2f-7b3d-4c8e-9f10-2b3c4d5e6f70");
         assert.equal(env.VERIFY_DEFENDER, "true");
-        assert.equal(verifyScriptEnv(parse({}), { stack: "s", resourceGroupName: "r", clusterName: "c", adminGroupObjectId: "g" }).VERIFY_LOADTEST_JOB, "");
+        assert.equal(verifyScriptEnv(parse({}), { stack: "s", monitoringNamespace: "monitoring", prometheus, resourceGroupName: "r", clusterName: "c", adminGroupObjectId: "g" }).VERIFY_LOADTEST_JOB, "");
         assert.equal(envFileText({ B: "it's", A: "x y" }), "A='x y'\nB='it'\\''s'\n");
     });
 

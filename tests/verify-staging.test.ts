@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { prometheusEndpoint } from "../components/monitoring";
 import { ObjectReader } from "../infra/config/reader";
 import { envFileText, parseVerification, verifyScriptEnv } from "../infra/config/verification";
 import { pool, PROJECT_DIR } from "./helpers";
@@ -27,7 +28,7 @@ function stagingEnv(overrides: Record<string, unknown> = {}, checks: Record<stri
         ...overrides,
     };
     const v = parseVerification(new ObjectReader("it-ops-infra:verification", raw), { namespace: "staging", name: "it-ops-system", httpPort: 8080 });
-    return verifyScriptEnv(v, { stack: "staging", resourceGroupName: "rg-it-ops-staging", clusterName: "aks-it-ops-staging", adminGroupObjectId: ADMIN });
+    return verifyScriptEnv(v, { stack: "staging", monitoringNamespace: "monitoring", prometheus: prometheusEndpoint({ mode: "helm", namespace: "monitoring" }), resourceGroupName: "rg-it-ops-staging", clusterName: "aks-it-ops-staging", adminGroupObjectId: ADMIN });
 }
 
 const aks = (o: { local?: boolean; policy?: boolean } = {}) => JSON.stringify({

@@ -20,3 +20,5 @@ export { ALERTMANAGER_CONFIG_KEY, OperatorMonitoring, alertmanagerConfigSecretDa
 export type { OperatorMonitoringArgs } from "./operator-monitoring";
 export { ServiceMonitor, serviceMonitorSpec } from "./service-monitor";
 export type { ServiceMonitorArgs } from "./service-monitor";
+export { OPERATOR_PROMETHEUS_SERVICE, PROMETHEUS_PORT, prometheusEndpoint } from "./prometheus-endpoint";
+export type { PrometheusEndpoint, PrometheusLocation } from "./prometheus-endpoint";

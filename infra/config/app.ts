@@ -36,8 +36,6 @@ export interface AppConfig {
     readonly runAsUser: number;
     /** Namespaces (ingress controller / Gateway) allowed to reach `http`. */
     readonly ingressNamespaces: readonly string[];
-    /** Namespace allowed to scrape `metrics`. */
-    readonly monitoringNamespace: string;
     readonly database: {
         /** IPv4 CIDRs of the database endpoint (private endpoint subnet). */
         readonly cidrs: readonly string[];
@@ -144,7 +142,7 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
         (i) => i.dnsLabel("a namespace name"),
         { default: ["app-routing-system"], minItems: 1 },
     );
-    const monitoringNamespace = r.dnsLabel("monitoringNamespace", { default: "monitoring" });
+    r.removed({ monitoringNamespace: "the monitoring namespace is set once, in monitoring.namespace (scrapes are admitted from monitoring.prometheus.namespace)" });
 
     const db = r.object("database", { required: true });
     const cidrs = db.array(
@@ -183,7 +181,6 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
         zoneSpread,
         runAsUser,
         ingressNamespaces,
-        monitoringNamespace,
         database: { cidrs, port: dbPort, uri },
         allowPublicLoadBalancer,
     };

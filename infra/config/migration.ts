@@ -58,8 +58,6 @@ export interface GateConfig {
     readonly window: string;
     /** PromQL label matchers selecting the new system's `http_requests_total` series. */
     readonly selector: string;
-    readonly prometheusNamespace: string;
-    readonly prometheusService: string;
 }
 
 export interface EnabledMigrationConfig {
@@ -143,9 +141,11 @@ function parseGate(r: ObjectReader): GateConfig {
             pattern: SELECTOR,
             patternText: 'PromQL label matchers such as namespace="production",service="it-ops-system"',
         }),
-        prometheusNamespace: r.dnsLabel("prometheusNamespace", { default: "monitoring" }),
-        prometheusService: r.dnsLabel("prometheusService", { default: "kube-prometheus-stack-prometheus" }),
     };
+    r.removed({
+        prometheusNamespace: "the gate's Prometheus is derived: monitoring.prometheus.namespace (the `prometheus` stack output)",
+        prometheusService: "the gate's Prometheus is derived: monitoring.prometheus.service (the `prometheus` stack output)",
+    });
     r.done();
     return g;
 }
@@ -173,8 +173,14 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
     return copy;
 }
 
+/** What the migration's settings are checked against elsewhere in the stack's config. */
+export interface MigrationContext {
+    /** `app.maxReplicas`: the workload's autoscaler cannot run more than this, so `replicas.new` must not exceed it. */
+    readonly appMaxReplicas?: number;
+}
+
 /** Parses `migration` (the reader of that object). `{ enabled: false }` unless enabled. */
-export function parseMigration(r: ObjectReader): MigrationConfig {
+export function parseMigration(r: ObjectReader, ctx: MigrationContext = {}): MigrationConfig {
     const enabled = r.boolean("enabled", { default: false });
     // A section prepared ahead of time is validated as well, even though nothing of it is deployed yet.
     if (!enabled && r.fields().every((f) => f === "enabled")) {
@@ -204,6 +210,10 @@ export function parseMigration(r: ObjectReader): MigrationConfig {
     const oldSystem = parseOldSystem(r.object("oldSystem", { required: true }));
     const rep = r.object("replicas");
     const replicas = { old: rep.integer("old", { default: 2, min: 1, max: 100 }), new: rep.integer("new", { default: 3, min: 1, max: 100 }) };
+    // Also for a section prepared ahead of time: enabling it later must not be the first time this fails.
+    if (ctx.appMaxReplicas !== undefined && replicas.new > ctx.appMaxReplicas) {
+        throw rep.fail("new", `must not exceed app.maxReplicas (${ctx.appMaxReplicas}): the new system runs that many replicas during the migration`, replicas.new);
+    }
     rep.done();
     const retireOld = r.boolean("retireOld", { default: false });
     if (retireOld && weight !== 100) {

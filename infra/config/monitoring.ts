@@ -9,6 +9,7 @@ import { OnCallRole, OnCallSpec, ONCALL_ROLES, RECEIVER_KINDS, ReceiverSpec, WEE
 import { DEFAULT_HOLIDAYS } from "../../components/monitoring/japanese-holidays";
 import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/monitoring/kube-prometheus-stack-values";
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
+import { PrometheusEndpoint, prometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { ObjectReader } from "./reader";
 
 export interface OnCallConfig extends OnCallSpec {
@@ -46,8 +47,15 @@ export interface MonitoredAppConfig {
 export const MONITORING_MODES = ["helm", "existing-operator"] as const;
 export type MonitoringMode = (typeof MONITORING_MODES)[number];
 
-/** Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm. */
-export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "prometheus", "alertmanager", "grafana", "componentResources", "hiddenComponents"] as const;
+/**
+ * Keys of `monitoring` that size the project's own kube-prometheus-stack: only for mode helm
+ * (`prometheus` is both: its sizing keys are helm-only, its endpoint keys existing-operator-only).
+ */
+export const HELM_ONLY_MONITORING_KEYS = ["storageClass", "alertmanager", "grafana", "componentResources", "hiddenComponents"] as const;
+
+/** The sizing keys of `monitoring.prometheus` (mode helm) and its endpoint keys (mode existing-operator). */
+const PROMETHEUS_SIZING_KEYS = ["replicas", "retention", "retentionSize", "storageSize", "resources"] as const;
+const PROMETHEUS_ENDPOINT_KEYS = ["namespace", "service", "port"] as const;
 
 /** The Prometheus Operator's default Alertmanager retention (`Alertmanager.spec.retention`). */
 export const OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h";
@@ -61,6 +69,11 @@ interface MonitoringCommon {
     readonly alerts: AlertThresholds;
     readonly oncall: OnCallConfig;
     readonly network: MonitoringNetworkConfig;
+    /**
+     * Where the stack's Prometheus answers (derived by `prometheusEndpoint`: in mode helm from the
+     * chart, in mode existing-operator from `monitoring.prometheus.{namespace,service,port}`).
+     */
+    readonly prometheus: PrometheusEndpoint;
 }
 
 /** `monitoring.network`: who may reach Grafana, and how pods reach the API server. */
@@ -84,7 +97,8 @@ export interface HelmMonitoringConfig extends MonitoringCommon {
     /** Scrape what AKS hides (control plane; kube-proxy, absent with Cilium). Both false by default. */
     readonly hiddenComponents: HiddenComponents;
     readonly storageClass: string;
-    readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
+    /** The chart's Prometheus: its size, and (derived) where it answers. */
+    readonly prometheus: PrometheusEndpoint & { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
     readonly grafana: { readonly storageSize: string; readonly resources: ResourceSpec; readonly azureAd?: AzureAdConfig };
 }
@@ -341,6 +355,22 @@ function parseOperatorMonitoring(m: ObjectReader): OperatorMonitoringConfig {
         if (m.has(key)) throw m.fail(key, "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator", m.rawValue(key));
     }
     const common = parseCommon(m);
+    // Where the existing Prometheus answers; each field defaults to what the Prometheus Operator creates.
+    const p = m.object("prometheus");
+    for (const key of PROMETHEUS_SIZING_KEYS) {
+        if (p.has(key)) throw p.fail(key, "is only used with monitoring.mode helm (it sizes the project's own kube-prometheus-stack); remove it in mode existing-operator", p.rawValue(key));
+    }
+    const prometheus = prometheusEndpoint({
+        mode: "existing-operator",
+        namespace: common.namespace,
+        // Absent fields take prometheusEndpoint's defaults (monitoring.namespace, prometheus-operated, 9090).
+        prometheus: {
+            ...(p.has("namespace") ? { namespace: p.dnsLabel("namespace") } : {}),
+            ...(p.has("service") ? { service: p.dnsLabel("service") } : {}),
+            ...(p.has("port") ? { port: p.integer("port", { min: 1, max: 65535 }) } : {}),
+        },
+    });
+    p.done();
     const e = m.object("existingOperator");
     const existingOperator = {
         labels: e.stringMap("labels", { default: {} }),
@@ -354,7 +384,7 @@ function parseOperatorMonitoring(m: ObjectReader): OperatorMonitoringConfig {
     e.done();
     const oncall = parseOnCall(m.object("oncall", { required: true }), existingOperator.alertmanagerRetention, "monitoring.existingOperator.alertmanagerRetention");
     m.done();
-    return { mode: "existing-operator", ...common, existingOperator, oncall };
+    return { mode: "existing-operator", ...common, prometheus, existingOperator, oncall };
 }
 
 function parseHelmMonitoring(m: ObjectReader): HelmMonitoringConfig {
@@ -363,7 +393,11 @@ function parseHelmMonitoring(m: ObjectReader): HelmMonitoringConfig {
     const storageClass = m.dnsSubdomain("storageClass", { default: "managed-csi-premium" });
 
     const p = m.object("prometheus");
+    for (const key of PROMETHEUS_ENDPOINT_KEYS) {
+        if (p.has(key)) throw p.fail(key, `is derived from the chart in monitoring.mode helm (Prometheus runs in monitoring.namespace as its release's Service); it is only set in mode existing-operator`, p.rawValue(key));
+    }
     const prometheus = {
+        ...prometheusEndpoint({ mode: "helm", namespace }),
         replicas: p.integer("replicas", { default: 1, min: 1, max: 3 }),
         retention: p.duration("retention", { default: "15d" }),
         retentionSize: p.string("retentionSize", { default: "45GB", pattern: RETENTION_SIZE, patternText: "a size such as 45GB" }),

@@ -300,6 +300,14 @@ export class ObjectReader {
         return Object.keys(this.raw);
     }
 
+    /**
+     * Keys that were removed because their fact is now set once elsewhere (field → where it lives now):
+     * present, they are rejected with one line naming the new key (no deprecated aliases).
+     */
+    removed(keys: Readonly<Record<string, string>>): void {
+        for (const [field, now] of Object.entries(keys)) if (this.has(field)) throw this.fail(field, `is no longer a key: ${now}`);
+    }
+
     /** Throws for the first field present in the config that no parser read. */
     done(): void {
         for (const k of Object.keys(this.raw)) {

@@ -5,6 +5,7 @@
  */
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
+import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { ObjectReader } from "./reader";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
@@ -42,9 +43,6 @@ export interface LoadTestConfig {
 export interface VerifyChecksConfig {
     /** Entra group whose members only read (must be able to read, must not change). */
     readonly readerGroupObjectId?: string;
-    readonly monitoringNamespace: string;
-    readonly prometheusService: string;
-    readonly prometheusPort: number;
     readonly alertmanagerService: string;
     readonly alertmanagerPort: number;
     /** Severity of the synthetic alert and the receiver it must reach. */
@@ -64,8 +62,6 @@ export interface VerificationConfig {
     readonly defenderForContainers: boolean;
     /** Ship the monthly report Grafana dashboard. */
     readonly reportDashboard: boolean;
-    /** Namespace of Grafana's dashboard sidecar. */
-    readonly dashboardNamespace: string;
     readonly checks: VerifyChecksConfig;
 }
 
@@ -115,11 +111,13 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     lt.done();
 
     const ck = r.object("checks");
+    ck.removed({
+        monitoringNamespace: "the checks use monitoring.namespace and monitoring.prometheus.namespace",
+        prometheusService: "Prometheus' Service is derived: monitoring.prometheus.service",
+        prometheusPort: "Prometheus' port is derived: monitoring.prometheus.port",
+    });
     const checks: VerifyChecksConfig = {
         readerGroupObjectId: ck.has("readerGroupObjectId") ? ck.uuid("readerGroupObjectId") : undefined,
-        monitoringNamespace: ck.dnsLabel("monitoringNamespace", { default: "monitoring" }),
-        prometheusService: ck.dnsLabel("prometheusService", { default: "kube-prometheus-stack-prometheus" }),
-        prometheusPort: ck.integer("prometheusPort", { default: 9090, min: 1, max: 65535 }),
         alertmanagerService: ck.dnsLabel("alertmanagerService", { default: "kube-prometheus-stack-alertmanager" }),
         alertmanagerPort: ck.integer("alertmanagerPort", { default: 9093, min: 1, max: 65535 }),
         syntheticAlertSeverity: ck.enum("syntheticAlertSeverity", ["level1", "level2", "level3", "level4"] as const, { default: "level4" }),
@@ -131,11 +129,11 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     };
     ck.done();
 
+    r.removed({ dashboardNamespace: "the report dashboard goes to monitoring.namespace (Grafana's dashboard sidecar reads only there)" });
     const out: VerificationConfig = {
         loadTest: { enabled, namespace, appNamespace, serviceName, servicePort, appPortName, targetUrl, rate, duration, preAllocatedVUs, maxVUs, p95Ms, maxErrorRatio, scalingCheck, hpaName, minScaleUp, prometheusRemoteWriteUrl, runId, image },
         defenderForContainers: r.boolean("defenderForContainers", { default: false }),
         reportDashboard: r.boolean("reportDashboard", { default: true }),
-        dashboardNamespace: r.dnsLabel("dashboardNamespace", { default: "monitoring" }),
         checks,
     };
     r.done();
@@ -145,6 +143,10 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
 /** What scripts/verify-staging.sh needs beyond the verification section. */
 export interface VerifyEnvContext {
     readonly stack: string;
+    /** `monitoring.namespace` (Alertmanager's, in mode helm the chart's). */
+    readonly monitoringNamespace: string;
+    /** The stack's Prometheus (`monitoring.prometheus`). */
+    readonly prometheus: PrometheusEndpoint;
     readonly resourceGroupName: string;
     readonly clusterName: string;
     readonly adminGroupObjectId: string;
@@ -165,9 +167,10 @@ export function verifyScriptEnv(v: VerificationConfig, c: VerifyEnvContext): Rec
         VERIFY_APP_SERVICE: lt.serviceName,
         VERIFY_ADMIN_GROUP: c.adminGroupObjectId,
         VERIFY_READER_GROUP: ck.readerGroupObjectId ?? "",
-        VERIFY_MONITORING_NAMESPACE: ck.monitoringNamespace,
-        VERIFY_PROMETHEUS_SERVICE: ck.prometheusService,
-        VERIFY_PROMETHEUS_PORT: String(ck.prometheusPort),
+        VERIFY_MONITORING_NAMESPACE: c.monitoringNamespace,
+        VERIFY_PROMETHEUS_NAMESPACE: c.prometheus.namespace,
+        VERIFY_PROMETHEUS_SERVICE: c.prometheus.service,
+        VERIFY_PROMETHEUS_PORT: String(c.prometheus.port),
         VERIFY_ALERTMANAGER_SERVICE: ck.alertmanagerService,
         VERIFY_ALERTMANAGER_PORT: String(ck.alertmanagerPort),
         VERIFY_ALERT_SEVERITY: ck.syntheticAlertSeverity,
