@@ -339,7 +339,7 @@ describe("MongoBackup component", () => {
         ["restoreServiceAccountName (the writer's)", { restoreServiceAccountName: "mongodb-backup" }, /args\.restoreServiceAccountName must be a ServiceAccount other than serviceAccountName/],
         ["stackName", { stackName: "a/b" }, /args\.stackName/],
         ["mongoImage", { mongoImage: "mongo:latest" }, /args\.mongoImage must be a pinned image reference/],
-        ["azcopyImage", { azcopyImage: "azcopy" }, /args\.azcopyImage must be a pinned image reference \(no tag\)/],
+        ["azcopyImage", { azcopyImage: "azcopy" }, /args\.azcopyImage must be a pinned image reference .*: no tag/],
         ["schedule", { schedule: "0 24 * * *" }, /args\.schedule must be a CronJob schedule/],
         ["drillSchedule", { drillSchedule: "weekly" }, /args\.drillSchedule/],
         ["timeZone", { timeZone: "Mars/Olympus" }, /args\.timeZone/],

@@ -55,7 +55,7 @@ describe("verification config", () => {
         ["prometheusRemoteWriteUrl", { loadTest: { prometheusRemoteWriteUrl: "prometheus:9090" } }, /loadTest\.prometheusRemoteWriteUrl must be an http:\/\/ or https:\/\/ URL/],
         ["runId", { loadTest: { runId: "Run 2" } }, /loadTest\.runId must be 1-40 lower-case letters, digits or '-'/],
         ["image unpinned", { loadTest: { image: "grafana/k6" } }, /loadTest\.image must be a pinned image reference/],
-        ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be pinned to a version, not latest, got "grafana\/k6:latest"/],
+        ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be a pinned image reference .*: the tag latest floats.*, got "grafana\/k6:latest"/],
         ["unknown loadTest key", { loadTest: { vus: 3 } }, /verification\.loadTest\.vus is not a known setting/],
         ["readerGroupObjectId", { checks: { readerGroupObjectId: "readers" } }, /checks\.readerGroupObjectId must be a UUID/],
         ["removed monitoringNamespace", { checks: { monitoringNamespace: "monitoring" } }, /^it-ops-infra:verification\.checks\.monitoringNamespace is no longer a key: the checks use monitoring\.namespace and monitoring\.prometheus\.namespace$/],

@@ -42,17 +42,6 @@ export const MONGODB_UID = 999;
 /** Where the azcopy image keeps its binary (Azure/azure-storage-azcopy docker/Dockerfile). */
 export const AZCOPY_BINARY = "/usr/local/bin/azcopy";
 
-/** Why an image reference is not pinned, or undefined when it is (tag other than latest, or digest). */
-export function imagePinProblem(ref: string): string | undefined {
-    if (!/^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i.test(ref)) return "not an image reference";
-    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return undefined;
-    const lastSegment = ref.split("/").pop()!;
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return "no tag";
-    if (lastSegment.slice(colon + 1) === "latest") return "the tag latest is not a version";
-    return undefined;
-}
-
 /** A container environment variable. */
 export type EnvVar = k8sInputs.core.v1.EnvVar;
 
@@ -216,14 +205,12 @@ export class MongoBackup extends pulumi.ComponentResource {
         super("itops:kubernetes:MongoBackup", name, {}, opts);
         const v = new ArgsValidator(`MongoBackup ${name}`);
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const sa = v.matches("serviceAccountName", args.serviceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
-        const restoreSa = v.matches("restoreServiceAccountName", args.restoreServiceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
+        const sa = v.dnsSubdomain("serviceAccountName", args.serviceAccountName);
+        const restoreSa = v.dnsSubdomain("restoreServiceAccountName", args.restoreServiceAccountName);
         if (restoreSa === sa) throw v.fail("restoreServiceAccountName", `a ServiceAccount other than serviceAccountName (${sa}): restores use the read-only identity`, restoreSa);
         v.matches("stackName", args.stackName, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a stack name (letters, digits, '.', '_', '-')");
-        for (const [field, ref] of [["mongoImage", args.mongoImage], ["azcopyImage", args.azcopyImage]] as const) {
-            const problem = imagePinProblem(ref);
-            if (problem) throw v.fail(field, `a pinned image reference (${problem})`, ref);
-        }
+        v.pinnedImage("mongoImage", args.mongoImage);
+        v.pinnedImage("azcopyImage", args.azcopyImage);
         const schedule = args.schedule ?? "0 2 * * *";
         const drillSchedule = args.drillSchedule ?? "0 5 * * 0";
         for (const [field, s] of [["schedule", schedule], ["drillSchedule", drillSchedule]] as const) {

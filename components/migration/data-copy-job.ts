@@ -24,7 +24,6 @@ export function dataCopyScripts(): Record<string, string> {
 }
 
 const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
-const PINNED_IMAGE = /^[^\s@:]+(:[0-9]+)?(\/[^\s@:]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
 export interface DataCopyJobArgs {
     /** Namespace of the Job, its Secret and ConfigMap (the new system's). */
@@ -52,8 +51,7 @@ export class DataCopyJob extends pulumi.ComponentResource {
         super("itops:migration:DataCopyJob", name, {}, opts);
         const v = new ArgsValidator("DataCopyJob");
         v.matches("runId", args.runId, RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
-        v.matches("image", args.image, PINNED_IMAGE, "an image with a pinned tag or digest");
-        if (/:latest$/.test(args.image)) throw v.fail("image", "pinned to a version, not latest", args.image);
+        v.pinnedImage("image", args.image);
         const timeoutMinutes = v.integer("timeoutMinutes", args.timeoutMinutes ?? 240, 10, 2880);
         const ports = args.databasePorts ?? [27017];
         v.nonEmpty("databasePorts", ports);

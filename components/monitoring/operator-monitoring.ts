@@ -36,7 +36,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
         super("itops:monitoring:OperatorMonitoring", name, {}, opts);
         const v = new ArgsValidator(`OperatorMonitoring ${name}`);
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name");
+        v.dnsSubdomain("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName);
         validateAlertmanagerFiles(v, args);
         const labels = { ...MONITORING_LABELS };
 

@@ -23,8 +23,6 @@ export const DEFAULT_K6_IMAGE = "grafana/k6:1.8.1";
 /** UID/GID of the `k6` user of the grafana/k6 image. */
 export const K6_UID = 12345;
 
-/** A pinned image reference: `repo:tag` (not `latest`) or `repo@sha256:...`. */
-export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[0-9A-Za-z][0-9A-Za-z._-]{0,127}|@sha256:[0-9a-f]{64})$/;
 /** k6 durations the config accepts: `90s`, `5m`, `1h30m`. */
 export const K6_DURATION = /^(?=\d)((\d+)h)?((\d+)m)?((\d+)s)?$/;
 
@@ -181,8 +179,7 @@ export class LoadTest extends pulumi.ComponentResource {
         if (args.appPortName !== undefined) v.matches("appPortName", args.appPortName, /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, "a container port name (IANA_SVC_NAME, at most 15 characters)");
         if (args.prometheusRemoteWriteUrl !== undefined) v.matches("prometheusRemoteWriteUrl", args.prometheusRemoteWriteUrl, /^https?:\/\/[^\s/]+\/\S*$/, "an http(s) URL with a path");
         const runId = v.matches("runId", args.runId ?? "1", /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, "1-40 lower-case letters, digits or '-'");
-        const image = v.matches("image", args.image ?? DEFAULT_K6_IMAGE, PINNED_IMAGE, "a pinned image reference (repo:tag or repo@sha256:digest)");
-        if (/:latest$/.test(image)) throw v.fail("image", "a pinned image reference (not :latest)", image);
+        const image = v.pinnedImage("image", args.image ?? DEFAULT_K6_IMAGE);
         const res = args.resources ?? DEFAULT_LOAD_TEST_RESOURCES;
         const appPodLabels = args.appPodLabels ?? { app: "it-ops-system" };
         const prometheusNamespace = v.matches("prometheusNamespace", args.prometheusNamespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);

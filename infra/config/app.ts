@@ -17,6 +17,7 @@ import {
     SPREAD_MODES,
     SpreadMode,
 } from "../../components/app/app-spec";
+import { ABSOLUTE_PATH, HTTP_PATH } from "../../components/shared/validation";
 import { ObjectReader } from "./reader";
 
 export interface AppConfig {
@@ -88,7 +89,7 @@ function parseContainer(r: ObjectReader, role: "frontend" | "backend"): AppConta
     const d = APP_CONTAINER_DEFAULTS[role];
     const image = parseImage(r, d.repository);
     const p = r.object("probes");
-    const path = (field: keyof ProbePaths) => p.string(field, { default: d.probes[field], pattern: /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, patternText: HTTP_PATH_TEXT });
+    const path = (field: keyof ProbePaths) => p.string(field, { default: d.probes[field], pattern: HTTP_PATH, patternText: HTTP_PATH_TEXT });
     const probes: ProbePaths = { readiness: path("readiness"), liveness: path("liveness"), startup: path("startup") };
     p.done();
     const res = r.object("resources");
@@ -104,7 +105,7 @@ function parseContainer(r: ObjectReader, role: "frontend" | "backend"): AppConta
     const bad = resourceProblems(resources)[0];
     if (bad) throw res.fail(bad.field, bad.message, bad.value);
     res.done();
-    const writablePaths = r.array("writablePaths", (i) => i.string({ pattern: /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, patternText: "an absolute path such as /tmp" }), { default: [...d.writablePaths] });
+    const writablePaths = r.array("writablePaths", (i) => i.string({ pattern: ABSOLUTE_PATH, patternText: "an absolute path such as /tmp" }), { default: [...d.writablePaths] });
     r.done();
     return { image, probes, resources, writablePaths };
 }

@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
-import { imagePinProblem } from "../../components/backup/mongo-backup";
 import { ClusterMode } from "./platform";
 import { ObjectReader } from "./reader";
 
@@ -130,13 +129,6 @@ function schedule(r: ObjectReader, field: string, def: string): string {
     return s;
 }
 
-function image(r: ObjectReader, field: string, def: string): string {
-    const v = r.string(field, { default: def });
-    const problem = imagePinProblem(v);
-    if (problem) throw r.fail(field, `must be a pinned image reference (repo:tag other than latest, or repo@sha256:digest): ${problem}`, v);
-    return v;
-}
-
 function quantity(r: ObjectReader, field: string, def: string): string {
     return r.string(field, { default: def, pattern: QUANTITY, patternText: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" });
 }
@@ -236,8 +228,8 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
     }
 
     const i = b.object("images");
-    const mongoImage = image(i, "mongo", DEFAULT_MONGO_IMAGE);
-    const azcopyImage = image(i, "azcopy", DEFAULT_AZCOPY_IMAGE);
+    const mongoImage = i.pinnedImage("mongo", { default: DEFAULT_MONGO_IMAGE });
+    const azcopyImage = i.pinnedImage("azcopy", { default: DEFAULT_AZCOPY_IMAGE });
     i.done();
 
     const r = b.object("resources");

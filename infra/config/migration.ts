@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
+import { HTTP_PATH } from "../../components/shared/validation";
 import { ItemReader, ObjectReader } from "./reader";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
@@ -87,10 +88,8 @@ export type MigrationConfig = { readonly enabled: false } | EnabledMigrationConf
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
-const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 function parseSteps(r: ObjectReader): number[] {
@@ -159,8 +158,7 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
         return undefined;
     }
     const runId = r.string("runId", { pattern: RUN_ID, patternText: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" });
-    const image = r.string("image", { default: "mongo:7.0.14", pattern: IMAGE, patternText: "an image reference with a pinned tag or digest, such as myacr.azurecr.io/mongo:7.0.14" });
-    if (/:latest$/.test(image)) throw r.fail("image", "must be pinned to a version tag or digest, not latest", image);
+    const image = r.pinnedImage("image", { default: "mongo:7.0.14" });
     const copy: CopyConfig = {
         runId,
         sourceUri: r.secretString("sourceUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,

@@ -1,4 +1,4 @@
-import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/shared/validation";
+import { DNS1123_LABEL, DNS1123_LABEL_TEXT, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_TEXT, PINNED_IMAGE_TEXT, pinnedImageProblem } from "../../components/shared/validation";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -41,8 +41,7 @@ export function show(value: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** DNS-1123 subdomain: dot-separated labels, max 253. */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export { DNS1123_SUBDOMAIN } from "../../components/shared/validation";
 /** Canonical textual UUID (Entra object ids, tenant ids, client ids). */
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -186,8 +185,16 @@ export class ObjectReader {
             ...opts,
             maxLength: 253,
             pattern: DNS1123_SUBDOMAIN,
-            patternText: "a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)",
+            patternText: DNS1123_SUBDOMAIN_TEXT,
         });
+    }
+
+    /** A pinned image reference (components/shared/validation.ts' rule: a version tag, never latest, or a digest). */
+    pinnedImage(field: string, opts?: ValueOptions<string>): string {
+        const v = this.string(field, opts);
+        const problem = pinnedImageProblem(v);
+        if (problem) throw this.fail(field, `must be ${PINNED_IMAGE_TEXT}: ${problem}`, v);
+        return v;
     }
 
     uuid(field: string, opts?: ValueOptions<string>): string {

@@ -4,7 +4,7 @@
  * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
  */
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
-import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
+import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION } from "../../components/verification/load-test";
 import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { ObjectReader } from "./reader";
 
@@ -106,8 +106,7 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     const minScaleUp = lt.integer("minScaleUp", { default: 1, min: 1, max: 100 });
     const prometheusRemoteWriteUrl = lt.optionalString("prometheusRemoteWriteUrl", { pattern: URL_RE, patternText: URL_TEXT });
     const runId = lt.string("runId", { default: "1", pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, patternText: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" });
-    const image = lt.string("image", { default: DEFAULT_K6_IMAGE, pattern: PINNED_IMAGE, patternText: "a pinned image reference (repo:tag or repo@sha256:digest)" });
-    if (/:latest$/.test(image)) throw lt.fail("image", "must be pinned to a version, not latest", image);
+    const image = lt.pinnedImage("image", { default: DEFAULT_K6_IMAGE });
     lt.done();
 
     const ck = r.object("checks");
