@@ -281,6 +281,8 @@ describe("config and component validation", () => {
     ];
     for (const [why, sets, message] of bad) it(`rejects ${why}`, () => assert.throws(() => parse(sets), message));
 
+    /** The backup section as the staging stack file gives it (the component has no defaults of its own). */
+    const BACKUP_SETTINGS = parse([]).backup;
     const MON: MonitoringArgs = {
         prometheus: MON_SETTINGS.prometheus,
         alertmanager: MON_SETTINGS.alertmanager,
@@ -296,22 +298,19 @@ describe("config and component validation", () => {
         ["Monitoring: no Grafana ingress namespace", () => new Monitoring("m", { ...MON, network: { ...MON.network, grafanaIngressNamespaces: [] } }), /args\.network\.grafanaIngressNamespaces must be a non-empty list/],
         ["Monitoring: a bad receiver port", () => new Monitoring("m", { ...MON, network: { ...MON.network, receiverPorts: [0] } }), /args\.network\.receiverPorts must be an integer from 1 to 65535/],
         [
-            "MongoBackup: a bad HTTPS CIDR",
+            // (A malformed CIDR is the config schema's to reject: "rejects a bad HTTPS CIDR" above.)
+            "MongoBackup: no HTTPS CIDR (an empty egress list would allow every destination)",
             () =>
                 new MongoBackup("b", {
-                    namespace: "itops-backup",
-                    serviceAccountName: "sa",
+                    ...BACKUP_SETTINGS,
                     identityClientId: "c",
-                    restoreServiceAccountName: "sa-restore",
                     restoreIdentityClientId: "r",
                     containerUrl: "https://a.blob.core.windows.net/c",
                     stackName: "t",
                     mongoUri: "mongodb://m",
-                    mongoImage: "mongo:7.0.14",
-                    azcopyImage: "azcopy:10.27.1",
-                    network: { databaseCidrs: ["10.0.0.0/24"], databasePort: 27017, httpsCidrs: ["any"] },
+                    network: { databaseCidrs: ["10.0.0.0/24"], databasePort: 27017, httpsCidrs: [] },
                 }),
-            /args\.network\.httpsCidrs must be IPv4 CIDRs/,
+            /args\.network\.httpsCidrs must be a non-empty list/,
         ],
         [
             "LoadTest: a bad API server port",

@@ -88,8 +88,8 @@ export interface TrafficRules {
     readonly splitApiPort?: number;
     /** Namespaces whose pods may reach the `http` port (ingress controller / gateway). */
     readonly ingressNamespaces: readonly string[];
-    /** Namespace whose pods may scrape the `metrics` port. */
-    readonly monitoringNamespace: string;
+    /** Namespace whose pods may scrape the `metrics` port (where Prometheus runs). */
+    readonly scrapeNamespace: string;
     /** Database endpoint(s): IPv4 CIDRs and the TCP port. */
     readonly databaseCidrs: readonly string[];
     readonly databasePort: number;
@@ -119,7 +119,7 @@ export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
             spec: {
                 podSelector: { matchLabels: { ...rules.backendSelector } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: fromNamespaces([rules.monitoringNamespace]), ports: [{ protocol: "TCP", port: "metrics" }] }],
+                ingress: [{ from: fromNamespaces([rules.scrapeNamespace]), ports: [{ protocol: "TCP", port: "metrics" }] }],
             },
         },
         {
@@ -159,7 +159,7 @@ export function validateTraffic(v: ArgsValidator, t: TrafficRules, prefix: strin
     v.matches(`${prefix}appName`, t.appName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.nonEmpty(`${prefix}ingressNamespaces`, t.ingressNamespaces);
     for (const n of t.ingressNamespaces) v.matches(`${prefix}ingressNamespaces`, n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-    v.matches(`${prefix}monitoringNamespace`, t.monitoringNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    v.matches(`${prefix}scrapeNamespace`, t.scrapeNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.nonEmpty(`${prefix}databaseCidrs`, t.databaseCidrs);
     for (const c of t.databaseCidrs) v.matches(`${prefix}databaseCidrs`, c, /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "IPv4 CIDRs such as 10.20.0.0/24");
     v.integer(`${prefix}databasePort`, t.databasePort, 1, 65535);

@@ -62,6 +62,11 @@ export class ArgsValidator {
         return this.matches(field, value, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_TEXT);
     }
 
+    /** Requires a Kubernetes resource quantity ({@link QUANTITY}). */
+    quantity(field: string, value: string): string {
+        return this.matches(field, value, QUANTITY, QUANTITY_TEXT);
+    }
+
     /** Requires a pinned image reference ({@link pinnedImageProblem}). */
     pinnedImage(field: string, value: string): string {
         const problem = pinnedImageProblem(value);
@@ -176,6 +181,10 @@ export function imageRefProblems(ref: ImageRef): { field: "repository" | "tag" |
 // ---------------------------------------------------------------------------------------------
 // Resources and paths of containers
 // ---------------------------------------------------------------------------------------------
+
+/** A Kubernetes resource quantity (`500m`, `1`, `512Mi`, `2Gi`). */
+export const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+export const QUANTITY_TEXT = "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi";
 
 export interface ComputeResources {
     readonly requests: { readonly cpu: string; readonly memory: string };

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
+import { QUANTITY, QUANTITY_TEXT } from "../../components/shared/validation";
 import { ClusterMode } from "./platform";
 import { ObjectReader } from "./reader";
 
@@ -119,7 +120,6 @@ export const DEFAULT_MONGO_IMAGE = "mongo:7.0.14";
 export const DEFAULT_AZCOPY_IMAGE = "mcr.microsoft.com/azure-storage/azcopy:10.27.1";
 
 const ACCOUNT_PREFIX = /^[a-z0-9]{3,16}$/;
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 function schedule(r: ObjectReader, field: string, def: string): string {
     const s = r.string(field, { default: def });
@@ -130,7 +130,7 @@ function schedule(r: ObjectReader, field: string, def: string): string {
 }
 
 function quantity(r: ObjectReader, field: string, def: string): string {
-    return r.string(field, { default: def, pattern: QUANTITY, patternText: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" });
+    return r.string(field, { default: def, pattern: QUANTITY, patternText: QUANTITY_TEXT });
 }
 
 const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$/;
