@@ -275,23 +275,10 @@ export function deployStack(cfg: StackConfig) {
         new LoadTest(
             "itops-load-test",
             {
-                namespace: lt.namespace,
-                appNamespace: a.namespace,
-                // Default: the workload Service's cluster URL (config derives it from app.*); may be overridden.
-                targetUrl: lt.targetUrl,
-                rate: lt.rate,
-                duration: lt.duration,
-                preAllocatedVUs: lt.preAllocatedVUs,
-                maxVUs: lt.maxVUs,
-                p95Ms: lt.p95Ms,
-                maxErrorRatio: lt.maxErrorRatio,
-                hpaName: lt.scalingCheck ? a.name : undefined,
-                minScaleUp: lt.minScaleUp,
-                appPortName: lt.appPortName,
+                // The target (default: the workload Service's cluster URL) and the HPA are the workload's, derived by the config.
+                ...lt,
+                hpaName: lt.scalingCheck ? lt.hpaName : undefined,
                 appPodLabels: app.labels,
-                prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
-                runId: lt.runId,
-                image: lt.image,
                 prometheusNamespace: cfg.monitoring.prometheus.namespace,
                 apiServerPorts: cfg.monitoring.network.apiServerPorts,
             },

@@ -313,9 +313,10 @@ describe("config and component validation", () => {
             /args\.network\.httpsCidrs must be a non-empty list/,
         ],
         [
-            "LoadTest: a bad API server port",
-            () => new LoadTest("lt", { namespace: "load-test", appNamespace: "staging", targetUrl: "http://x/", rate: 1, duration: "1m", p95Ms: 1, maxErrorRatio: 0.1, apiServerPorts: [0] }),
-            /args\.apiServerPorts must be an integer from 1 to 65535/,
+            // (A port out of range is the config schema's to reject: "rejects a bad API server port" above.)
+            "LoadTest: no API server port",
+            () => new LoadTest("lt", { ...parse([]).verification.loadTest, appPodLabels: { app: "it-ops-system" }, prometheusNamespace: "monitoring", apiServerPorts: [] }),
+            /args\.apiServerPorts must be a non-empty list/,
         ],
     ];
     for (const [name, program, message] of badComponents) {
