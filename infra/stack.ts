@@ -88,52 +88,29 @@ export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platfor
     );
     const n = cfg.network;
     const network = new StackNetwork("itops-network", {
+        ...n,
         resourceGroupName: resourceGroup.name,
         location: cfg.location,
-        vnetName: n.vnetName,
-        addressSpace: n.addressSpace,
-        existingVnetId: n.existingVnetId,
-        subnets: n.subnets,
-        outbound: n.outbound,
         zones: cfg.cluster.zones,
         tags,
     });
     const registry = new ContainerRegistry("itops-registry", {
+        ...cfg.registry,
         registryName: cfg.registry.name,
         resourceGroupName: cfg.registry.resourceGroupName ?? resourceGroup.name,
         location: cfg.location,
-        existing: cfg.registry.existing,
-        sku: cfg.registry.sku,
         publicNetworkAccess: n.publicNetworkAccess,
-        zoneRedundant: cfg.registry.zoneRedundant,
-        untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
         protect: cfg.protect,
         tags,
     });
     const c = cfg.cluster;
     const cluster = new AksCluster("itops-aks", {
+        // The cluster section as parsed (version, tier, zones, pools, windows, CIDRs, ...), plus what the platform derives.
+        ...c,
         clusterName: c.name,
         resourceGroupName: resourceGroup.name,
         location: cfg.location,
-        kubernetesVersion: c.kubernetesVersion,
-        dnsPrefix: c.dnsPrefix,
-        skuTier: c.skuTier,
-        zones: c.zones,
-        adminGroupObjectIds: c.adminGroupObjectIds,
-        tenantId: c.tenantId,
-        autoUpgradeChannel: c.autoUpgradeChannel,
-        nodeOsUpgradeChannel: c.nodeOsUpgradeChannel,
-        kubeloginMode: c.kubeloginMode,
-        podCidr: c.podCidr,
-        serviceCidr: c.serviceCidr,
-        dnsServiceIP: c.dnsServiceIP,
-        systemPool: c.systemPool,
-        userPool: c.userPool,
-        upgradeWindow: c.upgradeWindow,
-        nodeOsWindow: c.nodeOsWindow,
-        logRetentionDays: c.logRetentionDays,
         registryId: registry.registryId,
-        apiServer: c.apiServer,
         network: {
             nodeSubnetId: network.nodeSubnetId,
             apiServerSubnetId: network.apiServerSubnetId,
@@ -350,17 +327,10 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
     let target: { identityClientId: pulumi.Input<string>; restoreIdentityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
     if (azure) {
         const storage = new BackupStorage("itops-backup-storage", {
+            ...b.storage,
             resourceGroupName: azure.resourceGroupName,
             location: azure.location,
-            accountNamePrefix: b.storage.accountNamePrefix,
-            containerName: b.storage.containerName,
-            sku: b.storage.sku,
-            retentionDays: b.storage.retentionDays,
-            coolAfterDays: b.storage.coolAfterDays,
-            softDeleteDays: b.storage.softDeleteDays,
-            immutabilityLocked: b.storage.immutabilityLocked,
             publicNetworkAccess: azure.publicNetworkAccess,
-            requireInfrastructureEncryption: b.storage.requireInfrastructureEncryption,
             tags: azure.tags,
         });
         // The jobs reach the account through its private endpoint (its public endpoint may be off).
