@@ -292,6 +292,8 @@ export function deployStack(cfg: StackConfig) {
         ...(backup ? { backupIdentityClientId: backup.identityClientId, restoreIdentityClientId: backup.restoreIdentityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         ...(azure ? { vnetId: azure.network.vnetId } : {}),
         ...(migration ? { migration: migration.outputs } : {}),
+        // The health gate's series (migration.gate.selector, by default derived from app.*): scripts/migrate.sh reads it.
+        ...(cfg.migration.enabled ? { migrationGateSelector: cfg.migration.gate.selector } : {}),
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
         ...(cfg.clusterMode === "aks"
             ? {

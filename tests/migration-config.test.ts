@@ -63,6 +63,11 @@ describe("migration config", () => {
         });
     });
 
+    it("gate.selector defaults to the new system's own series, derived from app.namespace and app.name", () => {
+        assert.equal(enabled([...BASE, "app.namespace=apps", "app.name=web"]).gate.selector, 'namespace="apps",service="web"');
+        assert.equal(enabled([...BASE, "app.namespace=apps", 'migration.gate.selector=job="new"']).gate.selector, 'job="new"');
+    });
+
     it("accepts every stage of the default steps with shared and synced", () => {
         for (const strategy of ["shared", "synced"]) {
             for (let stage = 0; stage < 5; stage++) {

@@ -16,11 +16,13 @@ import { requireTool, run, tempFiles } from "./tools";
 
 const STUB_PULUMI = `#!/usr/bin/env bash
 # Stub pulumi: records its arguments; "config get --path migration.x" answers from $STUB_CONFIG (JSON),
-# "stack output prometheus --json" with $STUB_PROMETHEUS (unset: the stack has no such output).
+# "stack output prometheus --json" with $STUB_PROMETHEUS, "stack output migrationGateSelector" with
+# $STUB_GATE_SELECTOR (unset: the stack has no such output).
 set -euo pipefail
 printf 'pulumi %s\\n' "$*" >> "$STUB_LOG"
 if [ "$1" = stack ] && [ "$2" = output ]; then
   if [ "$3" = prometheus ] && [ -n "\${STUB_PROMETHEUS:-}" ]; then printf '%s\\n' "$STUB_PROMETHEUS"; exit 0; fi
+  if [ "$3" = migrationGateSelector ] && [ -n "\${STUB_GATE_SELECTOR:-}" ]; then printf '%s\\n' "$STUB_GATE_SELECTOR"; exit 0; fi
   echo "error: current stack does not have output property '$3'" >&2; exit 255
 fi
 if [ "$1" = config ] && [ "$2" = get ]; then
@@ -109,7 +111,7 @@ function runScript(script: string, args: string[], migration: Record<string, unk
     const p = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", script), ...args], {
         encoding: "utf8",
         timeout: 60_000,
-        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), STUB_PROMETHEUS: JSON.stringify(HELM_PROMETHEUS), ...env },
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), STUB_PROMETHEUS: JSON.stringify(HELM_PROMETHEUS), STUB_GATE_SELECTOR: SEL, ...env },
     });
     const all = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean);
     const config = (JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { migration: Record<string, unknown> }).migration;
@@ -151,6 +153,17 @@ describe("scripts/migrate.sh", () => {
         assert.equal(r.code, 1);
         assert.match(r.stderr, /error: stack production has no 'prometheus' output: run 'pulumi up --stack production' once/);
         assert.deepEqual(r.commands, []);
+    });
+
+    it("next: without migration.gate.selector, the gate selects the series of the stack's migrationGateSelector output", () => {
+        const r = runScript("migrate.sh", ["staging", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_GATE_SELECTOR: 'namespace="staging",service="web"' });
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.all.includes("pulumi stack output migrationGateSelector --stack staging"));
+        assert.ok(r.commands[0].includes('sum(rate(http_requests_total{namespace="staging",service="web",code=~"5.."}[5m]))'), r.commands[0]);
+        const none = runScript("migrate.sh", ["staging", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_GATE_SELECTOR: "" });
+        assert.equal(none.code, 1);
+        assert.match(none.stderr, /migration\.gate\.selector is not set and stack staging has no 'migrationGateSelector' output/);
+        assert.deepEqual(none.commands, []);
     });
 
     it("the default stub output is the program's helm-mode endpoint", () => {
@@ -391,12 +404,14 @@ describe("script defaults", () => {
             "replicas.old": m.replicas.old,
             "replicas.new": m.replicas.new,
             "oldSystem.healthPath": m.oldSystem.healthPath,
-            "gate.selector": m.gate.selector,
             "gate.window": m.gate.window,
             "gate.maxErrorRatio": m.gate.maxErrorRatio,
             "gate.maxP95Seconds": m.gate.maxP95Seconds,
         };
         assert.doesNotMatch(text, /gate\.prometheus(Namespace|Service)/, "Prometheus comes from the stack's prometheus output, not removed config keys");
+        // The selector's default is derived from app.* by the program; the scripts read it from the stack output.
+        assert.match(text, /\$\(cfg gate\.selector ""\)/);
+        assert.equal(m.gate.selector, 'namespace="staging",service="it-ops-system"', "staging's default gate selects staging's series");
         for (const [key, value] of Object.entries(expected)) {
             const found = new RegExp(`\\$\\(cfg ${key.replace(".", "\\.")} '?([^')]*)'?\\)`).exec(text);
             assert.ok(found, `the scripts read migration.${key} with a default`);

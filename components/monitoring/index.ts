@@ -18,7 +18,7 @@ export { ALERTMANAGER_ZONEINFO_CONFIGMAP, GRAFANA_COMMUNITY_REPO, KUBE_PROMETHEU
 export type { AlertmanagerFilesArgs, MonitoringArgs } from "./monitoring";
 export { ALERTMANAGER_CONFIG_KEY, OperatorMonitoring, alertmanagerConfigSecretData } from "./operator-monitoring";
 export type { OperatorMonitoringArgs } from "./operator-monitoring";
-export { ServiceMonitor, serviceMonitorSpec } from "./service-monitor";
+export { ServiceMonitor, serviceMonitorSpec, serviceSeriesSelector } from "./service-monitor";
 export type { ServiceMonitorArgs } from "./service-monitor";
 export { OPERATOR_PROMETHEUS_SERVICE, PROMETHEUS_PORT, prometheusEndpoint } from "./prometheus-endpoint";
 export type { PrometheusEndpoint, PrometheusLocation } from "./prometheus-endpoint";

@@ -6,6 +6,14 @@ import { labelsField } from "../shared/metadata";
 const DURATION = /^((\d+)h)?((\d+)m)?((\d+)s)?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/**
+ * PromQL label matchers of the series Prometheus scrapes through a ServiceMonitor from a Service:
+ * the operator labels them with the Service's `namespace` and `service` name.
+ */
+export function serviceSeriesSelector(s: { readonly namespace: string; readonly service: string }): string {
+    return `namespace="${s.namespace}",service="${s.service}"`;
+}
+
 /** The `spec` of a ServiceMonitor (pure; used by the component and its tests). */
 export function serviceMonitorSpec(a: {
     selector: Record<string, string>;

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
 import { HTTP_PATH } from "../../components/shared/validation";
+import { serviceSeriesSelector } from "../../components/monitoring/service-monitor";
 import { ItemReader, ObjectReader } from "./reader";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
@@ -130,13 +131,14 @@ function parseGateway(r: ObjectReader, routing: RoutingMode): GatewayConfig {
     return g;
 }
 
-function parseGate(r: ObjectReader): GateConfig {
+function parseGate(r: ObjectReader, ctx: MigrationContext): GateConfig {
     const g: GateConfig = {
         maxErrorRatio: r.number("maxErrorRatio", { default: 0.01, min: 0, max: 1 }),
         maxP95Seconds: r.number("maxP95Seconds", { default: 1, min: 0.001, max: 600 }),
         window: r.duration("window", { default: "5m" }),
+        // Default: the new system's own series (derived from app.namespace and app.name, never typed again).
         selector: r.string("selector", {
-            default: 'namespace="production",service="it-ops-system"',
+            default: serviceSeriesSelector(ctx.appService),
             pattern: SELECTOR,
             patternText: 'PromQL label matchers such as namespace="production",service="it-ops-system"',
         }),
@@ -174,11 +176,13 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
 /** What the migration's settings are checked against elsewhere in the stack's config. */
 export interface MigrationContext {
     /** `app.maxReplicas`: the workload's autoscaler cannot run more than this, so `replicas.new` must not exceed it. */
-    readonly appMaxReplicas?: number;
+    readonly appMaxReplicas: number;
+    /** The new system's Service (`app.namespace`, `app.name`): the default of `gate.selector` is its series. */
+    readonly appService: { readonly namespace: string; readonly service: string };
 }
 
 /** Parses `migration` (the reader of that object). `{ enabled: false }` unless enabled. */
-export function parseMigration(r: ObjectReader, ctx: MigrationContext = {}): MigrationConfig {
+export function parseMigration(r: ObjectReader, ctx: MigrationContext): MigrationConfig {
     const enabled = r.boolean("enabled", { default: false });
     // A section prepared ahead of time is validated as well, even though nothing of it is deployed yet.
     if (!enabled && r.fields().every((f) => f === "enabled")) {
@@ -209,7 +213,7 @@ export function parseMigration(r: ObjectReader, ctx: MigrationContext = {}): Mig
     const rep = r.object("replicas");
     const replicas = { old: rep.integer("old", { default: 2, min: 1, max: 100 }), new: rep.integer("new", { default: 3, min: 1, max: 100 }) };
     // Also for a section prepared ahead of time: enabling it later must not be the first time this fails.
-    if (ctx.appMaxReplicas !== undefined && replicas.new > ctx.appMaxReplicas) {
+    if (replicas.new > ctx.appMaxReplicas) {
         throw rep.fail("new", `must not exceed app.maxReplicas (${ctx.appMaxReplicas}): the new system runs that many replicas during the migration`, replicas.new);
     }
     rep.done();
@@ -227,7 +231,7 @@ export function parseMigration(r: ObjectReader, ctx: MigrationContext = {}): Mig
     if (dataStrategy === "cutover" && weight > 0 && !copy) {
         throw r.fail("copy", "is required for dataStrategy cutover above 0 %: traffic moves only after a verified data copy (set migration.copy.runId and the secret URIs)");
     }
-    const gate = parseGate(r.object("gate"));
+    const gate = parseGate(r.object("gate"), ctx);
     r.done();
     if (!enabled) return { enabled: false };
     return { enabled, steps, stage, routing, dataStrategy, hosts, tlsSecretName, gateway, ingressClassName, oldSystem, replicas, retireOld, testerHeader, copy, gate };
