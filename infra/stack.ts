@@ -34,16 +34,19 @@ export interface MonitoredApp {
     readonly selector: Readonly<Record<string, string>>;
     /** Name of the Service port serving metrics. */
     readonly port: string;
-    /** The `job` label of its series (the Service's `app` label, as the ServiceMonitor's jobLabel). */
+    /** The Service label whose value becomes the series' `job` (the ServiceMonitor's jobLabel). */
+    readonly jobLabel: string;
+    /** The `job` label of its series. */
     readonly job: string;
     readonly deployment: string;
     /** The `service` label of its alerts. */
     readonly service: string;
 }
 
-/** The monitored target of the workload of `cfg.app`. */
-export function monitoredApp(cfg: StackConfig, labels: Readonly<Record<string, string>>): MonitoredApp {
-    return { namespace: cfg.app.namespace, selector: labels, port: "metrics", job: cfg.app.name, deployment: cfg.app.name, service: cfg.app.name };
+/** The monitored target of the workload, from the workload component (names it derived once, never typed again here). */
+export function monitoredApp(app: Pick<ItOpsApp, "labels" | "scrapeTarget">): MonitoredApp {
+    const t = app.scrapeTarget;
+    return { namespace: t.namespace, selector: app.labels, port: t.metricsPort, jobLabel: t.jobLabel, job: t.job, deployment: t.deployment, service: t.service };
 }
 
 /** What the Kubernetes side of the stack gets from the platform it runs on. */
@@ -243,7 +246,7 @@ export function deployStack(cfg: StackConfig) {
         ...(backup ? [backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes })] : []),
         ...(migration ? [migration.alertGroup] : []),
     ];
-    const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups, platform.registryLoginServer);
+    const monitoring = deployMonitoring(cfg, monitoredApp(app), k8sOpts, alertGroups, platform.registryLoginServer);
 
     // --- Verification suite: load test against the workload, monthly report dashboard, Defender.
     const ver = cfg.verification;
@@ -546,7 +549,7 @@ function monitoringObjects(
             port: app.port,
             path: m.app.path,
             interval: m.app.interval,
-            jobLabel: "app",
+            jobLabel: app.jobLabel,
             targetNamespaces: [app.namespace],
             ...(labels ? { labels } : {}),
         },

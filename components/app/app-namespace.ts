@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { PORT_NAMES } from "./app-spec";
 import { labelsField } from "../shared/metadata";
 
 /** Pod Security Admission level enforced (and audited, warned) on the namespace. */
@@ -111,7 +112,7 @@ export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
             spec: {
                 podSelector: { matchLabels: { ...rules.frontendSelector } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: fromNamespaces(rules.ingressNamespaces), ports: [{ protocol: "TCP", port: "http" }] }],
+                ingress: [{ from: fromNamespaces(rules.ingressNamespaces), ports: [{ protocol: "TCP", port: PORT_NAMES.http }] }],
             },
         },
         {
@@ -119,7 +120,7 @@ export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
             spec: {
                 podSelector: { matchLabels: { ...rules.backendSelector } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: fromNamespaces([rules.scrapeNamespace]), ports: [{ protocol: "TCP", port: "metrics" }] }],
+                ingress: [{ from: fromNamespaces([rules.scrapeNamespace]), ports: [{ protocol: "TCP", port: PORT_NAMES.metrics }] }],
             },
         },
         {

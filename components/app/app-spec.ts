@@ -98,6 +98,11 @@ export interface ContainerPorts {
     readonly metrics: number;
 }
 
+/** Names of the workload's ports: container, Service, NetworkPolicy and ServiceMonitor ports refer to them by these names. */
+export const PORT_NAMES = { http: "http", api: "api", metrics: "metrics" } as const;
+/** The label naming the workload (`app: <name>`): the Services select it, and it is the ServiceMonitor's jobLabel (so the series' `job` is the name). */
+export const APP_LABEL = "app";
+
 /** One application container (frontend or backend). */
 export function appContainer(
     role: ContainerRole,
@@ -109,10 +114,10 @@ export function appContainer(
 ): k8s.types.input.core.v1.Container {
     const containerPorts: k8s.types.input.core.v1.ContainerPort[] =
         role === "frontend"
-            ? [{ name: "http", containerPort: ports.http, protocol: "TCP" }]
+            ? [{ name: PORT_NAMES.http, containerPort: ports.http, protocol: "TCP" }]
             : [
-                  { name: "api", containerPort: ports.api, protocol: "TCP" },
-                  { name: "metrics", containerPort: ports.metrics, protocol: "TCP" },
+                  { name: PORT_NAMES.api, containerPort: ports.api, protocol: "TCP" },
+                  { name: PORT_NAMES.metrics, containerPort: ports.metrics, protocol: "TCP" },
               ];
     return {
         name: role,
@@ -124,7 +129,7 @@ export function appContainer(
             requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
             limits: { cpu: spec.resources.limits.cpu, memory: spec.resources.limits.memory },
         },
-        ...probes(spec.probes, role === "frontend" ? "http" : "api"),
+        ...probes(spec.probes, role === "frontend" ? PORT_NAMES.http : PORT_NAMES.api),
         securityContext: restrictedContainerSecurityContext(uid),
         volumeMounts: spec.writablePaths.map((p, i) => ({ name: writableVolumeName(role, i), mountPath: p })),
         terminationMessagePolicy: "FallbackToLogsOnError",

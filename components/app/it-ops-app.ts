@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AppNamespace, TrafficRules, validateTraffic } from "./app-namespace";
 import {
+    APP_LABEL,
     appContainer,
     ContainerPorts,
     ContainerRole,
@@ -9,6 +10,7 @@ import {
     imageReference,
     imageRefProblems,
     pdbSpec,
+    PORT_NAMES,
     resourceProblems,
     restrictedPodSecurityContext,
     rollingUpdate,
@@ -81,8 +83,8 @@ export function resolveItOpsAppArgs(name: string, args: ItOpsAppArgs): ResolvedI
     }
     const split = args.split;
     const common: Record<string, string> = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? {}) };
-    const frontendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "frontend" } : { app: appName };
-    const backendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "backend" } : { app: appName };
+    const frontendSelector: Record<string, string> = split ? { [APP_LABEL]: appName, [COMPONENT_LABEL]: "frontend" } : { [APP_LABEL]: appName };
+    const backendSelector: Record<string, string> = split ? { [APP_LABEL]: appName, [COMPONENT_LABEL]: "backend" } : { [APP_LABEL]: appName };
 
     const traffic: TrafficRules = {
         appName,
@@ -131,6 +133,12 @@ export class ItOpsApp extends pulumi.ComponentResource {
     public readonly labels: Record<string, string>;
     public readonly httpPort: number;
     public readonly metricsPort: number;
+    /**
+     * What monitoring scrapes and alerts on, as plain names derived here once: the namespace, the
+     * Service and Deployment, the metrics port's name, and the series' `job` (the Service's
+     * {@link APP_LABEL} label, the ServiceMonitor's jobLabel).
+     */
+    public readonly scrapeTarget: { readonly namespace: string; readonly service: string; readonly deployment: string; readonly metricsPort: string; readonly jobLabel: string; readonly job: string };
     /** The image references the pods run. */
     public readonly images: { readonly frontend: pulumi.Output<string>; readonly backend: pulumi.Output<string> };
 
@@ -140,7 +148,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
             name,
             args,
         );
-        this.labels = { app: appName };
+        this.labels = { [APP_LABEL]: appName };
+        this.scrapeTarget = { namespace, service: appName, deployment: appName, metricsPort: PORT_NAMES.metrics, jobLabel: APP_LABEL, job: appName };
         this.httpPort = ports.http;
         this.metricsPort = ports.metrics;
 
@@ -248,8 +257,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
                     type: "ClusterIP",
                     selector: { ...this.labels },
                     ports: [
-                        { name: "http", port: ports.http, targetPort: "http", protocol: "TCP" },
-                        { name: "metrics", port: ports.metrics, targetPort: "metrics", protocol: "TCP" },
+                        { name: PORT_NAMES.http, port: ports.http, targetPort: PORT_NAMES.http, protocol: "TCP" },
+                        { name: PORT_NAMES.metrics, port: ports.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" },
                     ],
                 },
             },
@@ -259,8 +268,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-backend-svc`,
                 {
-                    metadata: { name: `${appName}-backend`, namespace: this.namespace, labels: { ...common, app: `${appName}-backend` } },
-                    spec: { type: "ClusterIP", selector: { ...backendSelector }, ports: [{ name: "api", port: ports.api, targetPort: "api", protocol: "TCP" }] },
+                    metadata: { name: `${appName}-backend`, namespace: this.namespace, labels: { ...common, [APP_LABEL]: `${appName}-backend` } },
+                    spec: { type: "ClusterIP", selector: { ...backendSelector }, ports: [{ name: PORT_NAMES.api, port: ports.api, targetPort: PORT_NAMES.api, protocol: "TCP" }] },
                 },
                 { parent: this },
             );

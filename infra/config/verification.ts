@@ -4,6 +4,7 @@
  * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
  */
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
+import { PORT_NAMES } from "../../components/app/app-spec";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION } from "../../components/verification/load-test";
 import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { ObjectReader } from "./reader";
@@ -91,7 +92,7 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     if (namespace === appNamespace) throw lt.fail("namespace", `must differ from the app's namespace (${appNamespace})`, namespace);
     const serviceName = app.name;
     const servicePort = app.httpPort;
-    const appPortName = lt.string("appPortName", { default: "http", pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
+    const appPortName = lt.string("appPortName", { default: PORT_NAMES.http, pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
     const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
     const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
     const duration = lt.string("duration", { default: "5m", pattern: K6_DURATION, patternText: "a k6 duration such as 90s, 5m or 1h30m" });
