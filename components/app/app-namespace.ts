@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT, isIpv4Cidr } from "../shared/validation";
 import { PORT_NAMES } from "./app-spec";
 import { labelsField } from "../shared/metadata";
 
@@ -162,7 +162,7 @@ export function validateTraffic(v: ArgsValidator, t: TrafficRules, prefix: strin
     for (const n of t.ingressNamespaces) v.matches(`${prefix}ingressNamespaces`, n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.matches(`${prefix}scrapeNamespace`, t.scrapeNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.nonEmpty(`${prefix}databaseCidrs`, t.databaseCidrs);
-    for (const c of t.databaseCidrs) v.matches(`${prefix}databaseCidrs`, c, /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "IPv4 CIDRs such as 10.20.0.0/24");
+    for (const c of t.databaseCidrs) if (!isIpv4Cidr(c)) throw v.fail(`${prefix}databaseCidrs`, "IPv4 CIDRs such as 10.20.0.0/24", c);
     v.integer(`${prefix}databasePort`, t.databasePort, 1, 65535);
     if (t.splitApiPort !== undefined) v.integer(`${prefix}splitApiPort`, t.splitApiPort, 1, 65535);
 }

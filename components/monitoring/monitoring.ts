@@ -148,7 +148,7 @@ export class Monitoring extends pulumi.ComponentResource {
         super("itops:monitoring:Monitoring", name, {}, opts);
         const v = new ArgsValidator(`Monitoring ${name}`);
         const ns = v.matches("namespace", args.namespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const storageClass = v.matches("storageClass", args.storageClass ?? "managed-csi-premium", /^[a-z0-9][-a-z0-9.]*$/, "a storage class name");
+        const storageClass = v.dnsSubdomain("storageClass", args.storageClass ?? "managed-csi-premium");
         const chartVersion = v.matches("chartVersion", args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION, VERSION, "a pinned chart version such as 93.9.0");
         const crdsVersion = v.matches("crdsChartVersion", args.crdsChartVersion ?? PROMETHEUS_OPERATOR_CRDS_VERSION, VERSION, "a pinned chart version such as 33.0.2");
         v.integer("alertmanager.replicas", args.alertmanager.replicas, 2, 5);

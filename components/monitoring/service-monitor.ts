@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT, LABEL_KEY } from "../shared/validation";
 import { labelsField } from "../shared/metadata";
 
 const DURATION = /^((\d+)h)?((\d+)m)?((\d+)s)?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**
  * PromQL label matchers of the series Prometheus scrapes through a ServiceMonitor from a Service:

@@ -85,6 +85,32 @@ export class ArgsValidator {
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DNS1123_LABEL_TEXT = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)";
 
+// ---------------------------------------------------------------------------------------------
+// IPv4 addresses and CIDRs (the arithmetic on them is components/platform/network.ts')
+// ---------------------------------------------------------------------------------------------
+
+/** An IPv4 address, its octets captured (each must also be <= 255: {@link isIpv4}). */
+export const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** An IPv4 CIDR, its octets and prefix captured (octets <= 255, prefix <= 32: {@link isIpv4Cidr}). */
+export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Whether a string is an IPv4 address. */
+export function isIpv4(ip: string): boolean {
+    const m = IPV4.exec(ip);
+    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255);
+}
+
+/** Whether a string is an IPv4 CIDR (host bits allowed, as NetworkPolicies and Kubernetes accept them). */
+export function isIpv4Cidr(cidr: string): boolean {
+    const m = IPV4_CIDR.exec(cidr);
+    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/** A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+export const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A Kubernetes label value (empty, or at most 63 characters). */
+export const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
 /** DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
 export const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const DNS1123_SUBDOMAIN_TEXT = "a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)";

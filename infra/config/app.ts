@@ -17,7 +17,7 @@ import {
     SPREAD_MODES,
     SpreadMode,
 } from "../../components/app/app-spec";
-import { ABSOLUTE_PATH, HTTP_PATH } from "../../components/shared/validation";
+import { ABSOLUTE_PATH, HTTP_PATH, IPV4_CIDR, isIpv4Cidr } from "../../components/shared/validation";
 import { ObjectReader } from "./reader";
 
 export interface AppConfig {
@@ -48,7 +48,6 @@ export interface AppConfig {
     readonly allowPublicLoadBalancer: boolean;
 }
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const HTTP_PATH_TEXT = "an HTTP path starting with / such as /healthz/ready";
 
 /** Default container settings per role. */
@@ -149,10 +148,9 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
     const cidrs = db.array(
         "cidrs",
         (i) => {
-            const c = i.string({ pattern: CIDR, patternText: "an IPv4 CIDR such as 10.20.0.0/24 (NetworkPolicies match IP blocks, not host names)" });
-            const m = CIDR.exec(c)!;
-            if (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw i.fail("must be an IPv4 CIDR such as 10.20.0.0/24");
-            if (Number(m[5]) === 0) throw i.fail("must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only");
+            const c = i.string({ pattern: IPV4_CIDR, patternText: "an IPv4 CIDR such as 10.20.0.0/24 (NetworkPolicies match IP blocks, not host names)" });
+            if (!isIpv4Cidr(c)) throw i.fail("must be an IPv4 CIDR such as 10.20.0.0/24");
+            if (c.endsWith("/0")) throw i.fail("must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only");
             return c;
         },
         { minItems: 1, ...(ctx.databaseSubnet !== undefined ? { default: [ctx.databaseSubnet] } : {}) },

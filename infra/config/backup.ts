@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
-import { QUANTITY, QUANTITY_TEXT } from "../../components/shared/validation";
+import { IPV4_CIDR, isIpv4Cidr, QUANTITY, QUANTITY_TEXT } from "../../components/shared/validation";
 import { ClusterMode } from "./platform";
-import { ObjectReader } from "./reader";
+import { ItemReader, ObjectReader } from "./reader";
 
 /** Kubernetes resource quantities of the backup containers. */
 export interface BackupResources {
@@ -110,8 +110,13 @@ export interface BackupNetworkConfig {
     readonly httpsCidrs: readonly string[];
 }
 
-const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 const CIDR_TEXT = "an IPv4 CIDR such as 10.20.8.0/24";
+/** An item of a CIDR list (the one IPv4 CIDR rule of components/shared/validation.ts). */
+const cidrItem = (i: ItemReader) => {
+    const c = i.string({ pattern: IPV4_CIDR, patternText: CIDR_TEXT });
+    if (!isIpv4Cidr(c)) throw i.fail(`must be ${CIDR_TEXT}`);
+    return c;
+};
 
 export const DEFAULT_BACKUP_SCHEDULE = "0 2 * * *";
 export const DEFAULT_DRILL_SCHEDULE = "0 5 * * 0";
@@ -246,9 +251,9 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
 
     const n = b.object("network");
     const network: BackupNetworkConfig = {
-        databaseCidrs: n.has("databaseCidrs") ? n.array("databaseCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { minItems: 1 }) : undefined,
+        databaseCidrs: n.has("databaseCidrs") ? n.array("databaseCidrs", cidrItem, { minItems: 1 }) : undefined,
         databasePort: n.has("databasePort") ? n.integer("databasePort", { min: 1, max: 65535 }) : undefined,
-        httpsCidrs: n.array("httpsCidrs", (i) => i.string({ pattern: CIDR, patternText: CIDR_TEXT }), { default: ["0.0.0.0/0"], minItems: 1 }),
+        httpsCidrs: n.array("httpsCidrs", cidrItem, { default: ["0.0.0.0/0"], minItems: 1 }),
     };
     n.done();
     b.done();

@@ -10,6 +10,7 @@ import { DEFAULT_HOLIDAYS } from "../../components/monitoring/japanese-holidays"
 import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, ResourceSpec } from "../../components/monitoring/kube-prometheus-stack-values";
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
 import { PrometheusEndpoint, prometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { LABEL_KEY, LABEL_VALUE } from "../../components/shared/validation";
 import { ObjectReader } from "./reader";
 
 export interface OnCallConfig extends OnCallSpec {
@@ -128,8 +129,6 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
 const URL = /^https:\/\/\S+$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
 export function durationSeconds(d: string): number {

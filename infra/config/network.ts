@@ -23,6 +23,7 @@ import {
     parseVnetId,
     SubnetPlan,
 } from "../../components/platform/network";
+import { IPV4 } from "../../components/shared/validation";
 import { ObjectReader } from "./reader";
 
 export interface NetworkConfig {
@@ -144,7 +145,7 @@ export function parseNetwork(n: ObjectReader, ctx: NetworkContext): NetworkConfi
         outbound = { type, idleTimeoutMinutes: o.integer("idleTimeoutMinutes", { default: 4, min: 4, max: 120 }) };
     } else {
         if (o.has("idleTimeoutMinutes")) throw o.fail("idleTimeoutMinutes", "is only used with type userAssignedNATGateway", o.rawValue("idleTimeoutMinutes"));
-        const ip = o.string("firewallPrivateIp", { pattern: /^\d{1,3}(\.\d{1,3}){3}$/, patternText: "the firewall's private IPv4 address (the default route's next hop)" });
+        const ip = o.string("firewallPrivateIp", { pattern: IPV4, patternText: "the firewall's private IPv4 address (the default route's next hop)" });
         if (parseIpv4(ip) === undefined) throw o.fail("firewallPrivateIp", "must be an IPv4 address", ip);
         for (const role of SUBNET_ROLES) {
             if (ipInCidrBlock(ip, subnets[role])) throw o.fail("firewallPrivateIp", `must not lie in subnets.${role} (${subnets[role]}): the firewall has its own subnet (usually in a hub VNet)`, ip);

@@ -20,6 +20,7 @@ import { requiredNodeIps } from "../../components/platform/network";
 import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/platform/pod-security-policy";
 import { NetworkConfig, parseNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/platform/kubeconfig";
+import { IPV4, IPV4_CIDR, isIpv4Cidr } from "../../components/shared/validation";
 import { ItemReader, ObjectReader } from "./reader";
 
 /** A node pool of the cluster (autoscaled between minCount and maxCount). */
@@ -165,8 +166,6 @@ const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
@@ -195,9 +194,8 @@ function parseWindow(r: ObjectReader, defaults: MaintenanceWindowConfig): Mainte
 }
 
 function cidr(r: ObjectReader, field: string, def: string): string {
-    const v = r.string(field, { default: def, pattern: CIDR, patternText: "an IPv4 CIDR such as 10.0.0.0/16" });
-    const m = CIDR.exec(v)!;
-    if (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw r.fail(field, "must be an IPv4 CIDR such as 10.0.0.0/16", v);
+    const v = r.string(field, { default: def, pattern: IPV4_CIDR, patternText: "an IPv4 CIDR such as 10.0.0.0/16" });
+    if (!isIpv4Cidr(v)) throw r.fail(field, "must be an IPv4 CIDR such as 10.0.0.0/16", v);
     return v;
 }
 
