@@ -23,6 +23,8 @@ export interface MigrationTarget {
     readonly deployment: k8s.apps.v1.Deployment;
     /** Port of the Service's `http` port. */
     readonly httpPort: number;
+    /** The workload's name: the `service` label of the migration's alert. */
+    readonly name: string;
 }
 
 /** Weights and replica counts of the configured stage. Pure. */
@@ -110,7 +112,7 @@ export function deployMigration(cfg: EnabledMigrationConfig, target: MigrationTa
     );
     const oldReplicas = oldReplicasFirst ?? new DeploymentReplicas("itops-migration-old-replicas", oldReplicasArgs, { provider: opts.provider, dependsOn: [route] });
 
-    const alertGroup = migrationAlertGroup({ selector: cfg.gate.selector, maxErrorRatio: cfg.gate.maxErrorRatio, window: cfg.gate.window });
+    const alertGroup = migrationAlertGroup({ selector: cfg.gate.selector, service: target.name, maxErrorRatio: cfg.gate.maxErrorRatio, window: cfg.gate.window });
     return {
         plan,
         route,

@@ -238,7 +238,7 @@ export function deployStack(cfg: StackConfig) {
 
     // --- Staged migration from the old system, routed to the workload's Service.
     const migration = cfg.migration.enabled
-        ? deployMigration(cfg.migration, { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort }, k8sOpts)
+        ? deployMigration(cfg.migration, { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort, name: app.scrapeTarget.service }, k8sOpts)
         : undefined;
 
     // --- Monitoring: scrapes the workload; the alert catalogue holds every part's rules.

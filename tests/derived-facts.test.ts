@@ -82,6 +82,24 @@ describe("trace: a monitoring namespace change keeps scraping allowed", () => {
     }
 });
 
+describe("the workload's names, port and job are derived, not re-typed", () => {
+    it("production --set app.name=web with a migration: ServiceMonitor, alert job, migration alert, gate selector and route backend all say web", async () => {
+        const r = await render("production", ["app.name=web", "migration.enabled=true", "migration.dataStrategy=shared", "migration.stage=1"]);
+        const [svc] = manifests(r, "Service", "web");
+        assert.deepEqual(svc.spec.ports.map((p: { name: string }) => p.name), ["http", "metrics"]);
+        const [sm] = manifests(r, "ServiceMonitor");
+        assert.deepEqual([sm.spec.selector.matchLabels, sm.spec.jobLabel, sm.spec.endpoints[0].port], [{ app: "web" }, "app", "metrics"]);
+        const groups = (manifests(r, "PrometheusRule")[0].spec.groups as { name: string; rules: { alert: string; expr: string; labels: Record<string, string> }[] }[]);
+        const rules = groups.flatMap((g) => g.rules);
+        assert.match(rules.find((x) => x.alert === "ItOpsSystemDown")!.expr, /job="web"/);
+        assert.equal(rules.find((x) => x.alert === "MigrationNewSystemErrorRatioHigh")!.labels.service, "web");
+        assert.match(rules.find((x) => x.alert === "MigrationNewSystemErrorRatioHigh")!.expr, /namespace="production",service="web"/);
+        assert.equal(r.outputs.migrationGateSelector, 'namespace="production",service="web"');
+        const backends = JSON.stringify(r.resources.filter((x) => /HTTPRoute|Ingress/.test(String(x.inputs.kind))).map((x) => x.inputs.spec));
+        assert.match(backends, /"name":"web"/, "the route's new-system backend is the workload's Service");
+    });
+});
+
 describe("trace: migration.replicas.new beyond app.maxReplicas", () => {
     const LINE = "error: it-ops-infra:migration.replicas.new must not exceed app.maxReplicas (12): the new system runs that many replicas during the migration, got 20\n";
     for (const sets of [["migration.replicas.new=20"], ["migration.enabled=true", "migration.replicas.new=20"]]) {

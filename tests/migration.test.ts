@@ -42,7 +42,7 @@ function fixtureTarget(provider: k8s.Provider) {
         },
         { provider },
     );
-    return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080 };
+    return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080, name: "it-ops-system" };
 }
 
 function run(sets: string[]) {

@@ -12,6 +12,7 @@ import {
 } from "./kube-prometheus-stack-values";
 import { monitoringNetworkPolicySpecs, MonitoringTraffic } from "../platform/namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { KUBE_PROMETHEUS_STACK_RELEASE } from "./prometheus-endpoint";
 
 /** Chart repository of kube-prometheus-stack and prometheus-operator-crds. */
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
@@ -20,8 +21,7 @@ export const GRAFANA_COMMUNITY_REPO = "https://grafana-community.github.io/helm-
 /** Pinned chart versions (the CRD chart matches the Prometheus Operator version of the stack chart). */
 export const KUBE_PROMETHEUS_STACK_VERSION = "93.9.0";
 export const PROMETHEUS_OPERATOR_CRDS_VERSION = "33.0.2";
-/** The Helm release name (prefix of every object the chart creates). */
-export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
+export { KUBE_PROMETHEUS_STACK_RELEASE } from "./prometheus-endpoint";
 
 const VERSION = /^\d+\.\d+\.\d+$/;
 
@@ -237,7 +237,7 @@ export class Monitoring extends pulumi.ComponentResource {
             name,
             {
                 name: KUBE_PROMETHEUS_STACK_RELEASE,
-                chart: "kube-prometheus-stack",
+                chart: "kube-prometheus-stack", // the chart's name (its release is KUBE_PROMETHEUS_STACK_RELEASE)
                 version: chartVersion,
                 repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
                 namespace: ns,

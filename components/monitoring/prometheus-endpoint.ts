@@ -9,7 +9,8 @@
  *   (each field defaults to what the Prometheus Operator creates: the governing Service
  *   `prometheus-operated` on port 9090, in the monitoring namespace).
  */
-import { KUBE_PROMETHEUS_STACK_RELEASE } from "./monitoring";
+/** The Helm release name of the project's kube-prometheus-stack (prefix of every object the chart creates). */
+export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 
 /** Prometheus' port, in the chart and in what the Prometheus Operator creates. */
 export const PROMETHEUS_PORT = 9090;

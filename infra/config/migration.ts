@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
 import { HTTP_PATH } from "../../components/shared/validation";
 import { serviceSeriesSelector } from "../../components/monitoring/service-monitor";
+import { DEFAULT_MONGO_IMAGE } from "./backup";
 import { ItemReader, ObjectReader } from "./reader";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
@@ -160,7 +161,7 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
         return undefined;
     }
     const runId = r.string("runId", { pattern: RUN_ID, patternText: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" });
-    const image = r.pinnedImage("image", { default: "mongo:7.0.14" });
+    const image = r.pinnedImage("image", { default: DEFAULT_MONGO_IMAGE }); // the backups' mongo image: one pinned version
     const copy: CopyConfig = {
         runId,
         sourceUri: r.secretString("sourceUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,

@@ -6,7 +6,8 @@
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
 import { PORT_NAMES } from "../../components/app/app-spec";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION } from "../../components/verification/load-test";
-import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { KUBE_PROMETHEUS_STACK_RELEASE, type PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { MONITORING_PORTS } from "../../components/platform/namespace-policies";
 import { ObjectReader } from "./reader";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
@@ -118,8 +119,9 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     });
     const checks: VerifyChecksConfig = {
         readerGroupObjectId: ck.has("readerGroupObjectId") ? ck.uuid("readerGroupObjectId") : undefined,
-        alertmanagerService: ck.dnsLabel("alertmanagerService", { default: "kube-prometheus-stack-alertmanager" }),
-        alertmanagerPort: ck.integer("alertmanagerPort", { default: 9093, min: 1, max: 65535 }),
+        // Defaults: the chart's Alertmanager (its release's Service and web port).
+        alertmanagerService: ck.dnsLabel("alertmanagerService", { default: `${KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager` }),
+        alertmanagerPort: ck.integer("alertmanagerPort", { default: MONITORING_PORTS.alertmanagerWeb, min: 1, max: 65535 }),
         syntheticAlertSeverity: ck.enum("syntheticAlertSeverity", ["level1", "level2", "level3", "level4"] as const, { default: "level4" }),
         expectedReceiver: ck.string("expectedReceiver", { default: "level4", pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, patternText: "an Alertmanager receiver name" }),
         podSecurityLevel: ck.enum("podSecurityLevel", CHECKED_POD_SECURITY_LEVELS, { default: "restricted" }),
