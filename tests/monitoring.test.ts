@@ -232,7 +232,7 @@ const MON_ARGS: MonitoringArgs = {
 describe("component validation", () => {
     const sm = { namespace: "monitoring", selector: { app: "x" }, port: "metrics", targetNamespaces: ["production"] };
     const bad: [string, () => unknown, RegExp][] = [
-        ["ServiceMonitor port", () => new ServiceMonitor("sm", { ...sm, port: "Metrics Port" }), /args\.port must be a Service port name.*"Metrics Port"/],
+        ["ServiceMonitor port", () => new ServiceMonitor("sm", { ...sm, port: "Metrics Port" }), /args\.port must be a port name \(at most 15 lower-case.*"Metrics Port"/],
         ["ServiceMonitor interval", () => new ServiceMonitor("sm", { ...sm, interval: "30 seconds" }), /args\.interval must be a duration/],
         ["ServiceMonitor path", () => new ServiceMonitor("sm", { ...sm, path: "metrics" }), /args\.path must be a URL path/],
         ["ServiceMonitor targetNamespaces", () => new ServiceMonitor("sm", { ...sm, targetNamespaces: [] }), /args\.targetNamespaces must be a non-empty list/],

@@ -23,7 +23,8 @@ export function dataCopyScripts(): Record<string, string> {
     };
 }
 
-const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
+/** A data copy's run id: 1-20 lower-case letters, digits or '-' (part of every object name); `migration.copy.runId` too. */
+export const COPY_RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 export interface DataCopyJobArgs {
     /** Namespace of the Job, its Secret and ConfigMap (the new system's). */
@@ -50,7 +51,7 @@ export class DataCopyJob extends pulumi.ComponentResource {
     constructor(name: string, args: DataCopyJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:migration:DataCopyJob", name, {}, opts);
         const v = new ArgsValidator("DataCopyJob");
-        v.matches("runId", args.runId, RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
+        v.matches("runId", args.runId, COPY_RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
         v.pinnedImage("image", args.image);
         const timeoutMinutes = v.integer("timeoutMinutes", args.timeoutMinutes ?? 240, 10, 2880);
         const ports = args.databasePorts ?? [27017];

@@ -7,7 +7,8 @@
  * share of traffic in percent). A rollback is `pulumi config set --path migration.stage 0` + `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
+import { DATA_STRATEGIES, DataStrategy, ROUTE_HOST, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
+import { COPY_RUN_ID } from "../../components/migration/data-copy-job";
 import { HTTP_PATH } from "../../components/shared/validation";
 import { serviceSeriesSelector } from "../../components/monitoring/service-monitor";
 import { DEFAULT_MONGO_IMAGE } from "./backup";
@@ -92,7 +93,6 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
-const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 function parseSteps(r: ObjectReader): number[] {
     const steps = r.array("steps", (i: ItemReader) => i.integer({ min: 0, max: 100 }), { default: [...DEFAULT_STEPS], minItems: 2 });
@@ -160,7 +160,7 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
         r.done();
         return undefined;
     }
-    const runId = r.string("runId", { pattern: RUN_ID, patternText: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" });
+    const runId = r.string("runId", { pattern: COPY_RUN_ID, patternText: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" });
     const image = r.pinnedImage("image", { default: DEFAULT_MONGO_IMAGE }); // the backups' mongo image: one pinned version
     const copy: CopyConfig = {
         runId,
@@ -202,7 +202,7 @@ export function parseMigration(r: ObjectReader, ctx: MigrationContext): Migratio
             stage,
         );
     }
-    const hosts = r.array("hosts", (i) => i.string({ pattern: /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, patternText: "a fully qualified host name such as itops.example.com" }), { minItems: 1 });
+    const hosts = r.array("hosts", (i) => i.string({ pattern: ROUTE_HOST, patternText: "a fully qualified host name such as itops.example.com" }), { minItems: 1 });
     if (new Set(hosts).size !== hosts.length) throw r.fail("hosts", "must not repeat a host", hosts);
     const gateway = parseGateway(r.object("gateway"), routing);
     const tlsSecretName = r.has("tlsSecretName") ? r.dnsSubdomain("tlsSecretName") : undefined;

@@ -8,6 +8,7 @@ import { PORT_NAMES } from "../../components/app/app-spec";
 import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION } from "../../components/verification/load-test";
 import { KUBE_PROMETHEUS_STACK_RELEASE, type PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
 import { MONITORING_PORTS } from "../../components/platform/namespace-policies";
+import { PORT_NAME } from "../../components/shared/validation";
 import { ObjectReader } from "./reader";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
@@ -93,7 +94,7 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     if (namespace === appNamespace) throw lt.fail("namespace", `must differ from the app's namespace (${appNamespace})`, namespace);
     const serviceName = app.name;
     const servicePort = app.httpPort;
-    const appPortName = lt.string("appPortName", { default: PORT_NAMES.http, pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
+    const appPortName = lt.string("appPortName", { default: PORT_NAMES.http, pattern: PORT_NAME, patternText: "a container port name (at most 15 lower-case letters, digits or '-')" });
     const targetUrl = lt.string("targetUrl", { default: defaultTargetUrl(serviceName, appNamespace, servicePort), pattern: URL_RE, patternText: URL_TEXT });
     const rate = lt.integer("rate", { default: 20, min: 1, max: 10000 });
     const duration = lt.string("duration", { default: "5m", pattern: K6_DURATION, patternText: "a k6 duration such as 90s, 5m or 1h30m" });
