@@ -219,6 +219,8 @@ describe("kubePrometheusStackValues", () => {
 });
 
 const MON_ARGS: MonitoringArgs = {
+    namespace: "monitoring",
+    storageClass: "managed-csi-premium",
     prometheus: SETTINGS.prometheus,
     alertmanager: SETTINGS.alertmanager,
     grafana: SETTINGS.grafana,
@@ -240,7 +242,6 @@ describe("component validation", () => {
         ["AlertRules empty", () => new AlertRules("r", { namespace: "m", groups: [], runbookBaseUrl: "https://x/" }), /args\.groups must be a non-empty list/],
         ["AlertRules runbook URL", () => new AlertRules("r", { namespace: "m", groups: defaultAlertGroups(DEFAULT_ALERT_THRESHOLDS, { namespace: "p", job: "j", deployment: "d", service: "s" }), runbookBaseUrl: "docs/" }), /args\.runbookBaseUrl/],
         ["AppDashboard namespace", () => new AppDashboard("d", { namespace: "m", target: { namespace: "Prod", job: "j" } }), /args\.target\.namespace/],
-        ["Monitoring alertmanager replicas", () => new Monitoring("m", { ...MON_ARGS, alertmanager: { ...SETTINGS.alertmanager, replicas: 1 } }), /args\.alertmanager\.replicas must be an integer from 2 to 5, got 1/],
         ["Monitoring chart version", () => new Monitoring("m", { ...MON_ARGS, chartVersion: "latest" }), /args\.chartVersion must be a pinned chart version/],
         ["Monitoring namespace", () => new Monitoring("m", { ...MON_ARGS, namespace: "Monitoring" }), /args\.namespace/],
     ];

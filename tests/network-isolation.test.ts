@@ -284,6 +284,8 @@ describe("config and component validation", () => {
     /** The backup section as the staging stack file gives it (the component has no defaults of its own). */
     const BACKUP_SETTINGS = parse([]).backup;
     const MON: MonitoringArgs = {
+        namespace: "monitoring",
+        storageClass: "managed-csi-premium",
         prometheus: MON_SETTINGS.prometheus,
         alertmanager: MON_SETTINGS.alertmanager,
         grafana: MON_SETTINGS.grafana,
@@ -296,7 +298,8 @@ describe("config and component validation", () => {
     const badComponents: [string, () => unknown, RegExp][] = [
         ["Monitoring: remote write without the receiver", () => new Monitoring("m", { ...MON, network: { ...MON.network, remoteWrite: { namespace: "load-test", podLabels: {} } } }), /args\.network\.remoteWrite must be unset unless prometheus\.remoteWriteReceiver/],
         ["Monitoring: no Grafana ingress namespace", () => new Monitoring("m", { ...MON, network: { ...MON.network, grafanaIngressNamespaces: [] } }), /args\.network\.grafanaIngressNamespaces must be a non-empty list/],
-        ["Monitoring: a bad receiver port", () => new Monitoring("m", { ...MON, network: { ...MON.network, receiverPorts: [0] } }), /args\.network\.receiverPorts must be an integer from 1 to 65535/],
+        // (A port out of range is the config schema's: "rejects a bad receiver port" above.)
+        ["Monitoring: no receiver port", () => new Monitoring("m", { ...MON, network: { ...MON.network, receiverPorts: [] } }), /args\.network\.receiverPorts must be a non-empty list/],
         [
             // (A malformed CIDR is the config schema's to reject: "rejects a bad HTTPS CIDR" above.)
             "MongoBackup: no HTTPS CIDR (an empty egress list would allow every destination)",
