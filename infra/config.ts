@@ -85,7 +85,7 @@ export function parseStackConfig(
     const app = parseApp(root.object("app", { required: true }), { databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined });
     const migration = parseMigration(root.object("migration"), { appMaxReplicas: app.maxReplicas, appService: { namespace: app.namespace, service: app.name } });
     const monitoring = parseMonitoring(root.object("monitoring"));
-    const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
+    const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http }, { prometheus: monitoring.prometheus });
     const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
     checkAcrossSections(config);
     root.done();

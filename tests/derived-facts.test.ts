@@ -30,7 +30,7 @@ describe("trace: a monitoring namespace change keeps scraping allowed", () => {
         assert.deepEqual(policy.spec.ingress, [{ from: [nsSelector("observability")], ports: [{ protocol: "TCP", port: "metrics" }] }]);
         // The report dashboard goes where Grafana's sidecar reads (there is no key to disagree with).
         assert.equal(manifests(r, "ConfigMap", "itops-monthly-report-dashboard")[0].metadata.namespace, "observability");
-        const prometheus = { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc:9090" };
+        const prometheus = { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090" };
         assert.deepEqual(r.outputs.prometheus, prometheus);
         const env = r.outputs.verifyEnv as Record<string, string>;
         assert.deepEqual(
@@ -56,13 +56,13 @@ describe("trace: a monitoring namespace change keeps scraping allowed", () => {
         assert.equal(manifests(r, "ServiceMonitor")[0].metadata.namespace, "itops-monitoring");
         assert.equal(manifests(r, "PrometheusRule")[0].metadata.namespace, "itops-monitoring");
         assert.deepEqual(manifests(r, "NetworkPolicy", SCRAPE_POLICY)[0].spec.ingress, [{ from: [nsSelector("prometheus-system")], ports: [{ protocol: "TCP", port: "metrics" }] }]);
-        assert.deepEqual(r.outputs.prometheus, { namespace: "prometheus-system", service: "prometheus-k8s", port: 9090, url: "http://prometheus-k8s.prometheus-system.svc:9090" });
+        assert.deepEqual(r.outputs.prometheus, { namespace: "prometheus-system", service: "prometheus-k8s", port: 9090, url: "http://prometheus-k8s.prometheus-system.svc.cluster.local:9090" });
     });
 
     it("existing-operator without monitoring.prometheus: the operator's prometheus-operated in monitoring.namespace", async () => {
         const r = await render("local", [...EXISTING_OPERATOR_SETS, "monitoring.namespace=observability"]);
         assert.deepEqual(manifests(r, "NetworkPolicy", SCRAPE_POLICY)[0].spec.ingress[0].from, [nsSelector("observability")]);
-        assert.deepEqual(r.outputs.prometheus, { namespace: "observability", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.observability.svc:9090" });
+        assert.deepEqual(r.outputs.prometheus, { namespace: "observability", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.observability.svc.cluster.local:9090" });
     });
 
     const exits2: [what: string, stack: string, sets: string[], line: RegExp][] = [

@@ -140,7 +140,7 @@ describe("scripts/migrate.sh", () => {
     });
 
     it("next: finds Prometheus through the stack's prometheus output, not config keys", () => {
-        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: JSON.stringify({ namespace: "observability", service: "prometheus-operated", port: 9091, url: "http://prometheus-operated.observability.svc:9091" }) });
+        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: JSON.stringify({ namespace: "observability", service: "prometheus-operated", port: 9091, url: "http://prometheus-operated.observability.svc.cluster.local:9091" }) });
         assert.equal(r.code, 0, r.stderr);
         assert.ok(r.all.includes("pulumi stack output prometheus --json --stack production"));
         assert.deepEqual(r.commands.slice(0, 3), GATE.map((g) => g.replace("/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/", "/namespaces/observability/services/prometheus-operated:9091/")));
@@ -167,7 +167,7 @@ describe("scripts/migrate.sh", () => {
     });
 
     it("the default stub output is the program's helm-mode endpoint", () => {
-        assert.deepEqual(HELM_PROMETHEUS, { namespace: "monitoring", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" });
+        assert.deepEqual(HELM_PROMETHEUS, { namespace: "monitoring", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090" });
     });
 
     it("next: uses the thresholds and selector of the stack config", () => {

@@ -24,7 +24,7 @@ export interface PrometheusEndpoint {
     /** Name of Prometheus' Service. */
     readonly service: string;
     readonly port: number;
-    /** `http://<service>.<namespace>.svc:<port>` */
+    /** `http://<service>.<namespace>.svc.cluster.local:<port>` (the cluster DNS name, as the app's target URL). */
     readonly url: string;
 }
 
@@ -44,5 +44,5 @@ export function prometheusEndpoint(where: PrometheusLocation): PrometheusEndpoin
     const namespace = p.namespace ?? where.namespace;
     const service = where.mode === "helm" ? `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus` : p.service ?? OPERATOR_PROMETHEUS_SERVICE;
     const port = p.port ?? PROMETHEUS_PORT;
-    return { namespace, service, port, url: `http://${service}.${namespace}.svc:${port}` };
+    return { namespace, service, port, url: `http://${service}.${namespace}.svc.cluster.local:${port}` };
 }

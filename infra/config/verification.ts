@@ -37,7 +37,10 @@ export interface LoadTestConfig {
     readonly scalingCheck: boolean;
     readonly hpaName: string;
     readonly minScaleUp: number;
-    /** Prometheus remote-write endpoint for k6's metrics; absent: no export. */
+    /**
+     * Prometheus remote-write endpoint for k6's metrics (derived: `<monitoring.prometheus.url>/api/v1/write`
+     * when `remoteWrite` is on); absent: no export.
+     */
     readonly prometheusRemoteWriteUrl?: string;
     readonly runId: string;
     readonly image: string;
@@ -85,8 +88,14 @@ export interface VerifiedWorkload {
     readonly httpPort: number;
 }
 
+/** What else the verification settings derive from. */
+export interface VerificationContext {
+    /** The stack's Prometheus (`monitoring.prometheus`): where the load test's remote write goes. */
+    readonly prometheus: PrometheusEndpoint;
+}
+
 /** Parses `verification` (object reader of the section) for the given workload. */
-export function parseVerification(r: ObjectReader, app: VerifiedWorkload): VerificationConfig {
+export function parseVerification(r: ObjectReader, app: VerifiedWorkload, ctx: VerificationContext): VerificationConfig {
     const lt = r.object("loadTest");
     const enabled = lt.boolean("enabled", { default: false });
     const namespace = lt.dnsLabel("namespace", { default: "load-test" });
@@ -107,7 +116,9 @@ export function parseVerification(r: ObjectReader, app: VerifiedWorkload): Verif
     const scalingCheck = lt.boolean("scalingCheck", { default: true });
     const hpaName = app.name;
     const minScaleUp = lt.integer("minScaleUp", { default: 1, min: 1, max: 100 });
-    const prometheusRemoteWriteUrl = lt.optionalString("prometheusRemoteWriteUrl", { pattern: URL_RE, patternText: URL_TEXT });
+    // The stack's own Prometheus (the only one the load test's NetworkPolicy lets it reach): its URL is derived.
+    lt.removed({ prometheusRemoteWriteUrl: "Prometheus' URL is derived from monitoring.prometheus: set verification.loadTest.remoteWrite: true" });
+    const prometheusRemoteWriteUrl = lt.boolean("remoteWrite", { default: false }) ? `${ctx.prometheus.url}/api/v1/write` : undefined;
     const runId = lt.string("runId", { default: "1", pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, patternText: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" });
     const image = lt.pinnedImage("image", { default: DEFAULT_K6_IMAGE });
     lt.done();
