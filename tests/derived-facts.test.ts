@@ -44,6 +44,16 @@ describe("trace: a monitoring namespace change keeps scraping allowed", () => {
         assert.equal(`${release.inputs.name}-prometheus`, prometheus.service);
     });
 
+    it("staging --set monitoring.namespace=observability: the load test's remote write and its egress allow follow too", async () => {
+        const r = await render("staging", ["monitoring.namespace=observability"]);
+        const env = manifests(r, "Job")[0].spec.template.spec.containers[0].env as { name: string; value: string }[];
+        assert.equal(env.find((e) => e.name === "K6_PROMETHEUS_RW_SERVER_URL")!.value, "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090/api/v1/write");
+        const egress = JSON.stringify(manifests(r, "NetworkPolicy", "k6-allow-egress")[0].spec.egress);
+        assert.match(egress, /"kubernetes\.io\/metadata\.name":"observability"/);
+        assert.doesNotMatch(egress, /"kubernetes\.io\/metadata\.name":"monitoring"/);
+        assert.deepEqual(manifests(r, "NetworkPolicy", SCRAPE_POLICY)[0].spec.ingress[0].from, [nsSelector("observability")]);
+    });
+
     it("production as shipped: the same facts in namespace monitoring (the stack file no longer repeats them)", async () => {
         const r = await render("production");
         assert.deepEqual(manifests(r, "NetworkPolicy", SCRAPE_POLICY)[0].spec.ingress[0].from, [nsSelector("monitoring")]);
