@@ -171,8 +171,8 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
     const app = has("app") ? finishApp(out.app as never, { databaseSubnet, cidrsRequired: mode === "existing" }, fail) : undefined;
     const monitoring = has("monitoring") ? finishMonitoring(out.monitoring as never) : undefined;
     const backup = has("backup") ? finishBackup(out.backup as never) : undefined;
-    const migration = has("migration") ? finishMigration(out.migration as never) : undefined;
-    const verification = has("verification") && app ? finishVerification(out.verification as never, { namespace: app.namespace, name: app.name, httpPort: app.ports.http }, fail) : undefined;
+    const migration = has("migration") && app ? finishMigration(out.migration as never, { appService: { namespace: app.namespace, service: app.name } }) : undefined;
+    const verification = has("verification") && app && monitoring ? finishVerification(out.verification as never, { namespace: app.namespace, name: app.name, httpPort: app.ports.http }, { prometheus: monitoring.prometheus }, fail) : undefined;
     // Rules between sections.
     // Checked in a prepared (not yet enabled) section too: enabling it must not be the moment it breaks.
     const newReplicas = (out.migration as { replicas?: { new: number } } | undefined)?.replicas?.new;

@@ -34,16 +34,19 @@ export interface MonitoredApp {
     readonly selector: Readonly<Record<string, string>>;
     /** Name of the Service port serving metrics. */
     readonly port: string;
-    /** The `job` label of its series (the Service's `app` label, as the ServiceMonitor's jobLabel). */
+    /** The Service label whose value becomes the series' `job` (the ServiceMonitor's jobLabel). */
+    readonly jobLabel: string;
+    /** The `job` label of its series. */
     readonly job: string;
     readonly deployment: string;
     /** The `service` label of its alerts. */
     readonly service: string;
 }
 
-/** The monitored target of the workload of `cfg.app`. */
-export function monitoredApp(cfg: StackConfig, labels: Readonly<Record<string, string>>): MonitoredApp {
-    return { namespace: cfg.app.namespace, selector: labels, port: "metrics", job: cfg.app.name, deployment: cfg.app.name, service: cfg.app.name };
+/** The monitored target of the workload, from the workload component (names it derived once, never typed again here). */
+export function monitoredApp(app: Pick<ItOpsApp, "labels" | "scrapeTarget">): MonitoredApp {
+    const t = app.scrapeTarget;
+    return { namespace: t.namespace, selector: app.labels, port: t.metricsPort, jobLabel: t.jobLabel, job: t.job, deployment: t.deployment, service: t.service };
 }
 
 /** What the Kubernetes side of the stack gets from the platform it runs on. */
@@ -88,52 +91,29 @@ export function deployAksPlatform(cfg: StackConfig & AksPlatformConfig): Platfor
     );
     const n = cfg.network;
     const network = new StackNetwork("itops-network", {
+        ...n,
         resourceGroupName: resourceGroup.name,
         location: cfg.location,
-        vnetName: n.vnetName,
-        addressSpace: n.addressSpace,
-        existingVnetId: n.existingVnetId,
-        subnets: n.subnets,
-        outbound: n.outbound,
         zones: cfg.cluster.zones,
         tags,
     });
     const registry = new ContainerRegistry("itops-registry", {
+        ...cfg.registry,
         registryName: cfg.registry.name,
         resourceGroupName: cfg.registry.resourceGroupName ?? resourceGroup.name,
         location: cfg.location,
-        existing: cfg.registry.existing,
-        sku: cfg.registry.sku,
         publicNetworkAccess: n.publicNetworkAccess,
-        zoneRedundant: cfg.registry.zoneRedundant,
-        untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
         protect: cfg.protect,
         tags,
     });
     const c = cfg.cluster;
     const cluster = new AksCluster("itops-aks", {
+        // The cluster section as parsed (version, tier, zones, pools, windows, CIDRs, ...), plus what the platform derives.
+        ...c,
         clusterName: c.name,
         resourceGroupName: resourceGroup.name,
         location: cfg.location,
-        kubernetesVersion: c.kubernetesVersion,
-        dnsPrefix: c.dnsPrefix,
-        skuTier: c.skuTier,
-        zones: c.zones,
-        adminGroupObjectIds: c.adminGroupObjectIds,
-        tenantId: c.tenantId,
-        autoUpgradeChannel: c.autoUpgradeChannel,
-        nodeOsUpgradeChannel: c.nodeOsUpgradeChannel,
-        kubeloginMode: c.kubeloginMode,
-        podCidr: c.podCidr,
-        serviceCidr: c.serviceCidr,
-        dnsServiceIP: c.dnsServiceIP,
-        systemPool: c.systemPool,
-        userPool: c.userPool,
-        upgradeWindow: c.upgradeWindow,
-        nodeOsWindow: c.nodeOsWindow,
-        logRetentionDays: c.logRetentionDays,
         registryId: registry.registryId,
-        apiServer: c.apiServer,
         network: {
             nodeSubnetId: network.nodeSubnetId,
             apiServerSubnetId: network.apiServerSubnetId,
@@ -243,26 +223,11 @@ export function deployStack(cfg: StackConfig) {
     const app = new ItOpsApp(
         "itops-app",
         {
-            namespace: a.namespace,
-            appName: a.name,
-            registryLoginServer: platform.registryLoginServer,
-            frontend: a.frontend,
-            backend: a.backend,
+            ...a,
             replicas: newSystemReplicas(cfg.migration, a.replicas),
-            maxReplicas: a.maxReplicas,
-            cpuTargetPercent: a.cpuTargetPercent,
-            httpPort: a.ports.http,
-            apiPort: a.ports.api,
-            metricsPort: a.ports.metrics,
-            split: a.split,
-            zoneSpread: a.zoneSpread,
-            runAsUser: a.runAsUser,
-            ingressNamespaces: a.ingressNamespaces,
+            registryLoginServer: platform.registryLoginServer,
             // Scrapes come from Prometheus' namespace (derived from monitoring.*: set once).
-            monitoringNamespace: cfg.monitoring.prometheus.namespace,
-            databaseCidrs: a.database.cidrs,
-            databasePort: a.database.port,
-            databaseUri: a.database.uri,
+            scrapeNamespace: cfg.monitoring.prometheus.namespace,
         },
         { ...k8sOpts, dependsOn: platform.workloadDependsOn },
     );
@@ -275,7 +240,7 @@ export function deployStack(cfg: StackConfig) {
     const alertGroups: AlertRuleGroupSpec[] = [
         ...(backup ? [backupAlertGroup({ namespace: b.namespace, schedule: b.schedule, maxAgeMarginMinutes: b.maxAgeMarginMinutes })] : []),
     ];
-    const monitoring = deployMonitoring(cfg, monitoredApp(cfg, app.labels), k8sOpts, alertGroups, platform.registryLoginServer);
+    const monitoring = deployMonitoring(cfg, monitoredApp(app), k8sOpts, alertGroups, platform.registryLoginServer);
 
     // --- Staged migration from the old system, routed to the workload's Service; its alert group
     // goes where the stack's Prometheus reads rules.
@@ -284,7 +249,7 @@ export function deployStack(cfg: StackConfig) {
               "itops-migration",
               {
                   migration: cfg.migration,
-                  target: { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort },
+                  target: { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort, name: app.scrapeTarget.service },
                   alerts: migrationAlertPlacement(cfg, monitoring),
               },
               k8sOpts,
@@ -298,23 +263,10 @@ export function deployStack(cfg: StackConfig) {
         new LoadTest(
             "itops-load-test",
             {
-                namespace: lt.namespace,
-                appNamespace: a.namespace,
-                // Default: the workload Service's cluster URL (config derives it from app.*); may be overridden.
-                targetUrl: lt.targetUrl,
-                rate: lt.rate,
-                duration: lt.duration,
-                preAllocatedVUs: lt.preAllocatedVUs,
-                maxVUs: lt.maxVUs,
-                p95Ms: lt.p95Ms,
-                maxErrorRatio: lt.maxErrorRatio,
-                hpaName: lt.scalingCheck ? a.name : undefined,
-                minScaleUp: lt.minScaleUp,
-                appPortName: lt.appPortName,
+                // The target (default: the workload Service's cluster URL) and the HPA are the workload's, derived by the config.
+                ...lt,
+                hpaName: lt.scalingCheck ? lt.hpaName : undefined,
                 appPodLabels: app.labels,
-                prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
-                runId: lt.runId,
-                image: lt.image,
                 prometheusNamespace: cfg.monitoring.prometheus.namespace,
                 apiServerPorts: cfg.monitoring.network.apiServerPorts,
             },
@@ -351,6 +303,8 @@ export function deployStack(cfg: StackConfig) {
         ...(backup ? { backupIdentityClientId: backup.identityClientId, restoreIdentityClientId: backup.restoreIdentityClientId, backupNamespace: backup.cronJobs.namespace } : {}),
         ...(azure ? { vnetId: azure.network.vnetId } : {}),
         ...(migration ? { migration: migration.stackOutput } : {}),
+        // The health gate's series (migration.gate.selector, by default derived from app.*): scripts/migrate.sh reads it.
+        ...(cfg.migration.enabled ? { migrationGateSelector: cfg.migration.gate.selector } : {}),
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
         ...(cfg.clusterMode === "aks"
             ? {
@@ -386,17 +340,10 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
     let target: { identityClientId: pulumi.Input<string>; restoreIdentityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
     if (azure) {
         const storage = new BackupStorage("itops-backup-storage", {
+            ...b.storage,
             resourceGroupName: azure.resourceGroupName,
             location: azure.location,
-            accountNamePrefix: b.storage.accountNamePrefix,
-            containerName: b.storage.containerName,
-            sku: b.storage.sku,
-            retentionDays: b.storage.retentionDays,
-            coolAfterDays: b.storage.coolAfterDays,
-            softDeleteDays: b.storage.softDeleteDays,
-            immutabilityLocked: b.storage.immutabilityLocked,
             publicNetworkAccess: azure.publicNetworkAccess,
-            requireInfrastructureEncryption: b.storage.requireInfrastructureEncryption,
             tags: azure.tags,
         });
         // The jobs reach the account through its private endpoint (its public endpoint may be off).
@@ -454,32 +401,11 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
     const cronJobs = new MongoBackup(
         "itops-backup",
         {
-            namespace: b.namespace,
-            serviceAccountName: b.serviceAccountName,
+            ...b,
             identityClientId: target.identityClientId,
-            restoreServiceAccountName: b.restoreServiceAccountName,
             restoreIdentityClientId: target.restoreIdentityClientId,
             containerUrl: target.containerUrl,
             stackName: cfg.stack,
-            mongoUri: b.mongoUri,
-            replicaSet: b.replicaSet,
-            schedule: b.schedule,
-            timeZone: b.timeZone,
-            drillEnabled: b.drillEnabled,
-            drillSchedule: b.drillSchedule,
-            startingDeadlineSeconds: b.startingDeadlineSeconds,
-            backoffLimit: b.backoffLimit,
-            activeDeadlineSeconds: b.activeDeadlineSeconds,
-            drillActiveDeadlineSeconds: b.drillActiveDeadlineSeconds,
-            successfulJobsHistoryLimit: b.successfulJobsHistoryLimit,
-            failedJobsHistoryLimit: b.failedJobsHistoryLimit,
-            mongoImage: b.mongoImage,
-            azcopyImage: b.azcopyImage,
-            cpuRequest: b.resources.cpuRequest,
-            memoryRequest: b.resources.memoryRequest,
-            cpuLimit: b.resources.cpuLimit,
-            memoryLimit: b.resources.memoryLimit,
-            workVolumeSize: b.workVolumeSize,
             network: backupTraffic(cfg),
         },
         k8sOpts,
@@ -614,7 +540,7 @@ function monitoringObjects(
             port: app.port,
             path: m.app.path,
             interval: m.app.interval,
-            jobLabel: "app",
+            jobLabel: app.jobLabel,
             targetNamespaces: [app.namespace],
             ...(labels ? { labels } : {}),
         },

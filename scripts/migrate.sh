@@ -42,7 +42,7 @@ case "$command" in next|back|to|status) ;; *) usage_error "unknown command '$com
 load_migration
 
 # --- Prometheus through the API server proxy.
-selector=$(cfg gate.selector 'namespace="production",service="it-ops-system"')
+selector=$(cfg gate.selector "")
 window=$(cfg gate.window 5m)
 max_error_ratio=$(cfg gate.maxErrorRatio 0.01)
 max_p95=$(cfg gate.maxP95Seconds 1)
@@ -56,6 +56,11 @@ load_prometheus() {
   prom_ns=$(jq -er '.namespace' <<< "$json") || die "the 'prometheus' output of stack $stack has no namespace: $json"
   prom_svc=$(jq -er '.service' <<< "$json") || die "the 'prometheus' output of stack $stack has no service: $json"
   prom_port=$(jq -er '.port' <<< "$json") || die "the 'prometheus' output of stack $stack has no port: $json"
+  # Unset migration.gate.selector means the new system's own series, which the program derives from app.*.
+  if [ -z "$selector" ]; then
+    selector=$(pulumi stack output migrationGateSelector --stack "$stack" 2>/dev/null) \
+      || die "migration.gate.selector is not set and stack $stack has no 'migrationGateSelector' output: run 'pulumi up --stack $stack' first"
+  fi
 }
 
 # Runs an instant query; prints the JSON response.

@@ -294,6 +294,20 @@ const baseArgs: MongoBackupArgs = {
     network: { databaseCidrs: ["10.20.8.0/24"], databasePort: 27017, httpsCidrs: ["0.0.0.0/0"] },
     mongoImage: "mongo:7.0.14",
     azcopyImage: "mcr.microsoft.com/azure-storage/azcopy:10.27.1",
+    // Every setting explicit: the component has no defaults of its own (backup-config.test.ts asserts the schema's).
+    replicaSet: false,
+    schedule: "0 2 * * *",
+    timeZone: "Asia/Tokyo",
+    drillEnabled: true,
+    drillSchedule: "0 5 * * 0",
+    startingDeadlineSeconds: 3600,
+    backoffLimit: 2,
+    activeDeadlineSeconds: 10_800,
+    drillActiveDeadlineSeconds: 14_400,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 5,
+    resources: { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "2Gi" },
+    workVolumeSize: "20Gi",
 };
 
 describe("MongoBackup component", () => {
@@ -339,19 +353,15 @@ describe("MongoBackup component", () => {
         ["restoreServiceAccountName (the writer's)", { restoreServiceAccountName: "mongodb-backup" }, /args\.restoreServiceAccountName must be a ServiceAccount other than serviceAccountName/],
         ["stackName", { stackName: "a/b" }, /args\.stackName/],
         ["mongoImage", { mongoImage: "mongo:latest" }, /args\.mongoImage must be a pinned image reference/],
-        ["azcopyImage", { azcopyImage: "azcopy" }, /args\.azcopyImage must be a pinned image reference \(no tag\)/],
+        ["azcopyImage", { azcopyImage: "azcopy" }, /args\.azcopyImage must be a pinned image reference .*: no tag/],
         ["schedule", { schedule: "0 24 * * *" }, /args\.schedule must be a CronJob schedule/],
         ["drillSchedule", { drillSchedule: "weekly" }, /args\.drillSchedule/],
         ["timeZone", { timeZone: "Mars/Olympus" }, /args\.timeZone/],
-        ["backoffLimit", { backoffLimit: -1 }, /args\.backoffLimit must be an integer from 0 to 10, got -1/],
-        ["startingDeadlineSeconds", { startingDeadlineSeconds: 0 }, /args\.startingDeadlineSeconds/],
-        ["activeDeadlineSeconds", { activeDeadlineSeconds: 10 }, /args\.activeDeadlineSeconds/],
-        ["drillActiveDeadlineSeconds", { drillActiveDeadlineSeconds: 100_000 }, /args\.drillActiveDeadlineSeconds/],
-        ["successfulJobsHistoryLimit", { successfulJobsHistoryLimit: 0 }, /args\.successfulJobsHistoryLimit/],
-        ["failedJobsHistoryLimit", { failedJobsHistoryLimit: 101 }, /args\.failedJobsHistoryLimit/],
-        ["cpuRequest", { cpuRequest: "lots" }, /args\.cpuRequest must be a Kubernetes quantity/],
-        ["memoryLimit", { memoryLimit: "2 GB" }, /args\.memoryLimit/],
-        ["workVolumeSize", { workVolumeSize: "20G" }, /args\.workVolumeSize/],
+        ["cpuRequest", { resources: { ...baseArgs.resources, cpuRequest: "lots" } }, /args\.resources\.cpuRequest must be a Kubernetes quantity/],
+        ["memoryLimit", { resources: { ...baseArgs.resources, memoryLimit: "2 GB" } }, /args\.resources\.memoryLimit must be a Kubernetes quantity/],
+        ["no database CIDR", { network: { ...baseArgs.network, databaseCidrs: [] } }, /args\.network\.databaseCidrs must be a non-empty list/],
+        ["no HTTPS CIDR", { network: { ...baseArgs.network, httpsCidrs: [] } }, /args\.network\.httpsCidrs must be a non-empty list/],
+        ["workVolumeSize", { workVolumeSize: "20 G" }, /args\.workVolumeSize must be a Kubernetes quantity/],
     ];
     for (const [field, over, message] of bad) {
         it(`rejects a bad ${field} before creating any child`, async () => {

@@ -9,7 +9,7 @@ import { ConfigError, parseStackConfig } from "../infra/config";
 import { placeholdersExcept, stackRaw } from "./fixtures/stack-config";
 import { cronProblem, isTimeZone, maxRunGapMinutes, parseCron } from "../components/shared/cron-schedule";
 import { isContainerName } from "../components/backup/backup-storage";
-import { imagePinProblem } from "../components/backup/mongo-backup";
+import { pinnedImageProblem } from "../components/shared/validation";
 
 const P = "it-ops-infra:";
 const URI = "mongodb://backup:pw@mongo-0.db:27017/?authSource=admin";
@@ -147,12 +147,16 @@ describe("backup config: every rule rejects bad input", () => {
         ["namespace not a DNS label", { namespace: "Itops_Backup" }, "namespace", /DNS-1123 label/],
         ["service account not a DNS subdomain", { serviceAccountName: "Mongo Backup" }, "serviceAccountName", /DNS-1123 subdomain/],
         ["image without tag", { images: { mongo: "mongo" } }, "images.mongo", /pinned image reference.*no tag/],
-        ["image tag latest", { images: { azcopy: "mcr.microsoft.com/azure-storage/azcopy:latest" } }, "images.azcopy", /latest is not a version/],
+        ["image tag latest", { images: { azcopy: "mcr.microsoft.com/azure-storage/azcopy:latest" } }, "images.azcopy", /must be a pinned image reference .*: the tag latest floats/],
         ["image not a reference", { images: { mongo: "mongo 7!" } }, "images.mongo", /not an image reference/],
         ["deadline longer than the schedule's gap", { schedule: "0 * * * *" }, "job.activeDeadlineSeconds", /shorter than the longest gap .* \(3600 s\)/],
         ["backoffLimit too high", { job: { backoffLimit: 11 } }, "job.backoffLimit", /<= 10/],
         ["startingDeadlineSeconds too low", { job: { startingDeadlineSeconds: 5 } }, "job.startingDeadlineSeconds", />= 10/],
         ["history limit 0", { job: { failedJobsHistoryLimit: 0 } }, "job.failedJobsHistoryLimit", />= 1/],
+        ["history limit above 100", { job: { failedJobsHistoryLimit: 101 } }, "job.failedJobsHistoryLimit", /<= 100/],
+        ["successful history limit 0", { job: { successfulJobsHistoryLimit: 0 } }, "job.successfulJobsHistoryLimit", />= 1/],
+        ["negative backoffLimit", { job: { backoffLimit: -1 } }, "job.backoffLimit", />= 0/],
+        ["activeDeadlineSeconds too short", { job: { activeDeadlineSeconds: 10 } }, "job.activeDeadlineSeconds", />= 300/],
         ["drill deadline too long", { drill: { activeDeadlineSeconds: 90_000 } }, "drill.activeDeadlineSeconds", /<= 86400/],
         ["drill.enabled as text", { drill: { enabled: "no" } }, "drill.enabled", /true or false/],
         ["bad memory quantity", { resources: { memoryLimit: "2GB" } }, "resources.memoryLimit", /Kubernetes quantity/],
@@ -244,16 +248,22 @@ describe("naming rules (pure logic)", () => {
         for (const n of ["ab", "a".repeat(64), "Mongo", "a--b", "-ab", "ab-", "a_b", "a.b"]) assert.ok(!isContainerName(n), n);
     });
 
-    it("pinned images", () => {
-        const ok = ["mongo:7.0.14", "mcr.microsoft.com/azure-storage/azcopy:10.27.1", "localhost:5000/tools/azcopy:1", `mongo@sha256:${"a".repeat(64)}`, `mongo:7@sha256:${"b".repeat(64)}`];
-        for (const ref of ok) assert.equal(imagePinProblem(ref), undefined, ref);
+    it("pinned images (the one rule of components/shared/validation.ts, config and components alike)", () => {
+        const ok = ["mongo:7.0.14", "mcr.microsoft.com/azure-storage/azcopy:10.27.1", "localhost:5000/tools/azcopy:1", `mongo@sha256:${"a".repeat(64)}`, `mongo:7@sha256:${"b".repeat(64)}`, "grafana/k6:1.8.1", "itopsstagingacr.azurecr.io/mirror/k6:1.8.1"];
+        for (const ref of ok) assert.equal(pinnedImageProblem(ref), undefined, ref);
         const bad: [string, RegExp][] = [
-            ["mongo", /no tag/],
-            ["localhost:5000/mongo", /no tag/],
-            ["mongo:latest", /latest/],
-            ["mongo 7", /not an image reference/],
-            ["", /not an image reference/],
+            ["mongo", /^no tag: untagged images float like latest/],
+            ["localhost:5000/mongo", /^no tag/],
+            ["mongo:latest", /^the tag latest floats/],
+            ["mongo:LATEST", /^the tag LATEST floats/],
+            [`mongo:latest@sha256:${"a".repeat(64)}`, /^the tag latest floats/],
+            [`mongo@sha256:${"a".repeat(63)}`, /^the digest must be an image digest sha256:<64 lower-case hex digits>/],
+            ["Mongo:7", /^not an image reference \(bad repository path\)/],
+            ["mongo 7", /^not an image reference/],
+            ["bad_host.io/mongo:7", /^not an image reference \(bad registry host\)/],
+            ["mongo:-7", /^the tag is not a Docker tag/],
+            ["", /^not an image reference/],
         ];
-        for (const [ref, m] of bad) assert.match(imagePinProblem(ref) ?? "", m, ref);
+        for (const [ref, m] of bad) assert.match(pinnedImageProblem(ref) ?? "", m, ref);
     });
 });

@@ -13,7 +13,7 @@ import { PROJECT_DIR } from "./helpers";
 import { promtoolCheckRules, promtoolTestRules } from "./tools";
 
 const SELECTOR = 'namespace="production",service="it-ops-system"';
-const group = migrationAlertGroup({ selector: SELECTOR, maxErrorRatio: 0.01 });
+const group = migrationAlertGroup({ selector: SELECTOR, service: "it-ops-system", maxErrorRatio: 0.01 });
 const rules = yaml(renderRuleGroups([group], { runbookBaseUrl: "https://example.com/docs/runbooks" }));
 
 /** A promtool unit test: 100 requests a minute, `errors` of them 5xx. */
@@ -39,7 +39,9 @@ describe("migration alert", () => {
         assert.equal(r.severity, "level2");
         assert.equal(r.expr, `(sum(rate(http_requests_total{${SELECTOR},code=~"5.."}[5m])) / sum(rate(http_requests_total{${SELECTOR}}[5m]))) > 0.01`);
         assert.equal(r.runbook, MIGRATION_ERROR_RUNBOOK);
-        assert.throws(() => migrationAlertGroup({ selector: SELECTOR, maxErrorRatio: 2 }), /maxErrorRatio must be from 0 to 1, got 2/);
+        assert.throws(() => migrationAlertGroup({ selector: SELECTOR, service: "it-ops-system", maxErrorRatio: 2 }), /maxErrorRatio must be from 0 to 1, got 2/);
+        // The alert's service label is the new system's name, whatever it is called (never a literal).
+        assert.equal(migrationAlertGroup({ selector: SELECTOR, service: "web", maxErrorRatio: 0.01 }).rules[0].service, "web");
     });
 
     it("passes promtool check rules", () => {

@@ -63,6 +63,11 @@ describe("migration config", () => {
         });
     });
 
+    it("gate.selector defaults to the new system's own series, derived from app.namespace and app.name", () => {
+        assert.equal(enabled([...BASE, "app.namespace=apps", "app.name=web"]).gate.selector, 'namespace="apps",service="web"');
+        assert.equal(enabled([...BASE, "app.namespace=apps", 'migration.gate.selector=job="new"']).gate.selector, 'job="new"');
+    });
+
     it("accepts every stage of the default steps with shared and synced", () => {
         for (const strategy of ["shared", "synced"]) {
             for (let stage = 0; stage < 5; stage++) {
@@ -118,8 +123,8 @@ describe("migration config", () => {
         ["bad run id", [...BASE, "migration.copy.runId=Run_1", "migration.copy.sourceUri=x"], /migration\.copy\.runId must be a run id/],
         ["a copy without a source URI", [...BASE, "migration.copy.runId=r1", "migration.copy.targetUri=mongodb://t"], /migration\.copy\.sourceUri is required: set it with `pulumi config set --secret/],
         ["a copy without a target URI", [...BASE, "migration.copy.runId=r1", "migration.copy.sourceUri=mongodb://s"], /migration\.copy\.targetUri is required/],
-        ["an unpinned copy image", [...BASE, ...COPY, "migration.copy.image=mongo"], /migration\.copy\.image must be an image reference with a pinned tag/],
-        ["a latest copy image", [...BASE, ...COPY, "migration.copy.image=mongo:latest"], /migration\.copy\.image must be pinned to a version tag or digest, not latest/],
+        ["an unpinned copy image", [...BASE, ...COPY, "migration.copy.image=mongo"], /migration\.copy\.image must be a pinned image reference .*: no tag/],
+        ["a latest copy image", [...BASE, ...COPY, "migration.copy.image=mongo:latest"], /migration\.copy\.image must be a pinned image reference .*: the tag latest floats/],
         ["a too short copy timeout", [...BASE, ...COPY, "migration.copy.timeoutMinutes=1"], /migration\.copy\.timeoutMinutes must be an integer >= 10/],
         ["a bad database port", [...BASE, ...COPY, "migration.copy.databasePorts=[0]"], /migration\.copy\.databasePorts\[0\] must be an integer >= 1/],
         ["error ratio above 1", [...BASE, "migration.gate.maxErrorRatio=1.5"], /migration\.gate\.maxErrorRatio must be a number >= 0 and <= 1/],

@@ -16,32 +16,20 @@ import { requireTool, run, tempFiles } from "./tools";
 
 const STUB_PULUMI = `#!/usr/bin/env bash
 # Stub pulumi: records its arguments; "config get --path migration.x" answers from $STUB_CONFIG (JSON),
-# "stack output prometheus --json" with $STUB_PROMETHEUS (unset: the stack has no such output).
+# "stack output prometheus --json" with $STUB_PROMETHEUS, "stack output migrationGateSelector" with
+# $STUB_GATE_SELECTOR (unset: the stack has no such output).
 set -euo pipefail
 printf 'pulumi %s\\n' "$*" >> "$STUB_LOG"
 if [ "$1" = stack ] && [ "$2" = output ]; then
   if [ "$3" = prometheus ] && [ -n "\${STUB_PROMETHEUS:-}" ]; then printf '%s\\n' "$STUB_PROMETHEUS"; exit 0; fi
+  if [ "$3" = migrationGateSelector ] && [ -n "\${STUB_GATE_SELECTOR:-}" ]; then printf '%s\\n' "$STUB_GATE_SELECTOR"; exit 0; fi
   echo "error: current stack does not have output property '$3'" >&2; exit 255
 fi
 if [ "$1" = config ] && [ "$2" = get ]; then
   key=\${*: -1}
-  # jq's answer for every key that has one, listed by one jq per state of $STUB_CONFIG (a script
-  # reads some 20 keys; jq takes ~13 ms to start): "<key><TAB>=<value>", or "<key><TAB>?" for a value
-  # with a tab or newline (asked from jq directly). A key that is not listed is not set.
-  if [ ! -e "$STUB_CONFIG.keys" ]; then
-    jq -r 'paths as $p | select(all($p[]; type == "string" and (test("[.\\t\\n]") | not))) | getpath($p) | select(. != null)
-      | (if type == "string" then . else tojson end) as $v
-      | "\\($p | join("."))\\t\\(if ($v | test("[\\t\\n]")) then "?" else "=\\($v)" end)"' "$STUB_CONFIG" > "$STUB_CONFIG.keys.new"
-    mv "$STUB_CONFIG.keys.new" "$STUB_CONFIG.keys"
-  fi
-  while IFS=$'\\t' read -r k v; do
-    [ "$k" = "$key" ] || continue
-    if [ "$v" != "?" ]; then printf '%s\\n' "\${v#=}"; exit 0; fi
-    jq -r --arg k "$key" 'getpath($k | split(".")) | if . == null then error("not set") elif type == "string" then . else tojson end' "$STUB_CONFIG"
-    exit 0
-  done < "$STUB_CONFIG.keys"
-  echo "error: configuration key '$key' not found for stack" >&2
-  exit 255
+  jq -r --arg k "$key" 'getpath($k | split(".")) | if . == null then error("not set") elif type == "string" then . else tojson end' "$STUB_CONFIG" 2>/dev/null \\
+    || { echo "error: configuration key '$key' not found for stack" >&2; exit 255; }
+  exit 0
 fi
 # "config set/rm --path migration.x" change $STUB_CONFIG, so that the script's restore can be checked.
 if [ "$1" = config ] && { [ "$2" = set ] || [ "$2" = rm ]; }; then
@@ -52,7 +40,6 @@ if [ "$1" = config ] && { [ "$2" = set ] || [ "$2" = rm ]; }; then
     jq --arg k "$key" 'delpaths([$k | split(".")])' "$STUB_CONFIG" > "$STUB_CONFIG.new"
   fi
   mv "$STUB_CONFIG.new" "$STUB_CONFIG"
-  rm -f "$STUB_CONFIG.keys"
   exit 0
 fi
 # STUB_UP_FAIL=N: the first N "pulumi up" fail (all: every one).
@@ -124,7 +111,7 @@ function runScript(script: string, args: string[], migration: Record<string, unk
     const p = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", script), ...args], {
         encoding: "utf8",
         timeout: 60_000,
-        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), STUB_PROMETHEUS: JSON.stringify(HELM_PROMETHEUS), ...env },
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_LOG: path.join(dir, "log"), STUB_CONFIG: path.join(dir, "config.json"), STUB_PROMETHEUS: JSON.stringify(HELM_PROMETHEUS), STUB_GATE_SELECTOR: SEL, ...env },
     });
     const all = fs.readFileSync(path.join(dir, "log"), "utf8").split("\n").filter(Boolean);
     const config = (JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { migration: Record<string, unknown> }).migration;
@@ -153,7 +140,7 @@ describe("scripts/migrate.sh", () => {
     });
 
     it("next: finds Prometheus through the stack's prometheus output, not config keys", () => {
-        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: JSON.stringify({ namespace: "observability", service: "prometheus-operated", port: 9091, url: "http://prometheus-operated.observability.svc:9091" }) });
+        const r = runScript("migrate.sh", ["production", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_PROMETHEUS: JSON.stringify({ namespace: "observability", service: "prometheus-operated", port: 9091, url: "http://prometheus-operated.observability.svc.cluster.local:9091" }) });
         assert.equal(r.code, 0, r.stderr);
         assert.ok(r.all.includes("pulumi stack output prometheus --json --stack production"));
         assert.deepEqual(r.commands.slice(0, 3), GATE.map((g) => g.replace("/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/", "/namespaces/observability/services/prometheus-operated:9091/")));
@@ -168,8 +155,19 @@ describe("scripts/migrate.sh", () => {
         assert.deepEqual(r.commands, []);
     });
 
+    it("next: without migration.gate.selector, the gate selects the series of the stack's migrationGateSelector output", () => {
+        const r = runScript("migrate.sh", ["staging", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_GATE_SELECTOR: 'namespace="staging",service="web"' });
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.all.includes("pulumi stack output migrationGateSelector --stack staging"));
+        assert.ok(r.commands[0].includes('sum(rate(http_requests_total{namespace="staging",service="web",code=~"5.."}[5m]))'), r.commands[0]);
+        const none = runScript("migrate.sh", ["staging", "next", "--yes"], { ...BASE_CONFIG, stage: 1 }, { ...HEALTHY, STUB_GATE_SELECTOR: "" });
+        assert.equal(none.code, 1);
+        assert.match(none.stderr, /migration\.gate\.selector is not set and stack staging has no 'migrationGateSelector' output/);
+        assert.deepEqual(none.commands, []);
+    });
+
     it("the default stub output is the program's helm-mode endpoint", () => {
-        assert.deepEqual(HELM_PROMETHEUS, { namespace: "monitoring", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090" });
+        assert.deepEqual(HELM_PROMETHEUS, { namespace: "monitoring", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090" });
     });
 
     it("next: uses the thresholds and selector of the stack config", () => {
@@ -406,12 +404,14 @@ describe("script defaults", () => {
             "replicas.old": m.replicas.old,
             "replicas.new": m.replicas.new,
             "oldSystem.healthPath": m.oldSystem.healthPath,
-            "gate.selector": m.gate.selector,
             "gate.window": m.gate.window,
             "gate.maxErrorRatio": m.gate.maxErrorRatio,
             "gate.maxP95Seconds": m.gate.maxP95Seconds,
         };
         assert.doesNotMatch(text, /gate\.prometheus(Namespace|Service)/, "Prometheus comes from the stack's prometheus output, not removed config keys");
+        // The selector's default is derived from app.* by the program; the scripts read it from the stack output.
+        assert.match(text, /\$\(cfg gate\.selector ""\)/);
+        assert.equal(m.gate.selector, 'namespace="staging",service="it-ops-system"', "staging's default gate selects staging's series");
         for (const [key, value] of Object.entries(expected)) {
             const found = new RegExp(`\\$\\(cfg ${key.replace(".", "\\.")} '?([^')]*)'?\\)`).exec(text);
             assert.ok(found, `the scripts read migration.${key} with a default`);

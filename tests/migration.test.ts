@@ -42,7 +42,7 @@ function fixtureTarget(provider: k8s.Provider) {
         },
         { provider },
     );
-    return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080 };
+    return { namespace: pulumi.output("production"), service, deployment, httpPort: 8080, name: "it-ops-system" };
 }
 
 const ALERTS = { namespace: "monitoring", runbookBaseUrl: "https://example.com/runbooks/" };
@@ -360,8 +360,8 @@ describe("migration component argument validation", () => {
         ["DeploymentReplicas deploymentName", () => new DeploymentReplicas("r", { namespace: "legacy", deploymentName: "Old", replicas: 1 }), /args\.deploymentName must be a DNS-1123 subdomain/],
         ["DeploymentReplicas fieldManager", () => new DeploymentReplicas("r", { namespace: "legacy", deploymentName: "old", replicas: 1, fieldManager: "A" }), /args\.fieldManager must be a DNS-1123 label/],
         ["DataCopyJob runId", () => new DataCopyJob("c", { namespace: "p", runId: "Run", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14" }), /DataCopyJob: args\.runId must be 1-20 lower-case letters/],
-        ["DataCopyJob unpinned image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo" }), /args\.image must be an image with a pinned tag or digest, got "mongo"/],
-        ["DataCopyJob latest image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:latest" }), /args\.image must be pinned to a version, not latest/],
+        ["DataCopyJob unpinned image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo" }), /args\.image must be a pinned image reference .*: no tag: untagged images float like latest.*, got "mongo"/],
+        ["DataCopyJob latest image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:latest" }), /args\.image must be a pinned image reference .*: the tag latest floats/],
         ["DataCopyJob timeout", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 5 }), /args\.timeoutMinutes must be an integer from 10 to 2880, got 5/],
         ["DataCopyJob ports", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", databasePorts: [] }), /args\.databasePorts must be a non-empty list/],
         ["DataCopyJob port", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", databasePorts: [0] }), /args\.databasePorts\[0\] must be an integer from 1 to 65535/],

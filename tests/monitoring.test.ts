@@ -220,6 +220,8 @@ describe("kubePrometheusStackValues", () => {
 });
 
 const MON_ARGS: MonitoringArgs = {
+    namespace: "monitoring",
+    storageClass: "managed-csi-premium",
     prometheus: SETTINGS.prometheus,
     alertmanager: SETTINGS.alertmanager,
     grafana: SETTINGS.grafana,
@@ -232,7 +234,7 @@ const MON_ARGS: MonitoringArgs = {
 describe("component validation", () => {
     const sm = { namespace: "monitoring", selector: { app: "x" }, port: "metrics", targetNamespaces: ["production"] };
     const bad: [string, () => unknown, RegExp][] = [
-        ["ServiceMonitor port", () => new ServiceMonitor("sm", { ...sm, port: "Metrics Port" }), /args\.port must be a Service port name.*"Metrics Port"/],
+        ["ServiceMonitor port", () => new ServiceMonitor("sm", { ...sm, port: "Metrics Port" }), /args\.port must be a port name \(at most 15 lower-case.*"Metrics Port"/],
         ["ServiceMonitor interval", () => new ServiceMonitor("sm", { ...sm, interval: "30 seconds" }), /args\.interval must be a duration/],
         ["ServiceMonitor path", () => new ServiceMonitor("sm", { ...sm, path: "metrics" }), /args\.path must be a URL path/],
         ["ServiceMonitor targetNamespaces", () => new ServiceMonitor("sm", { ...sm, targetNamespaces: [] }), /args\.targetNamespaces must be a non-empty list/],
@@ -240,7 +242,6 @@ describe("component validation", () => {
         ["AlertRules empty", () => new AlertRules("r", { namespace: "m", groups: [], runbookBaseUrl: "https://x/" }), /args\.groups must be a non-empty list/],
         ["AlertRules runbook URL", () => new AlertRules("r", { namespace: "m", groups: defaultAlertGroups(DEFAULT_ALERT_THRESHOLDS, { namespace: "p", job: "j", deployment: "d", service: "s" }), runbookBaseUrl: "docs/" }), /args\.runbookBaseUrl/],
         ["AppDashboard namespace", () => new AppDashboard("d", { namespace: "m", target: { namespace: "Prod", job: "j" } }), /args\.target\.namespace/],
-        ["Monitoring alertmanager replicas", () => new Monitoring("m", { ...MON_ARGS, alertmanager: { ...SETTINGS.alertmanager, replicas: 1 } }), /args\.alertmanager\.replicas must be an integer from 2 to 5, got 1/],
         ["Monitoring chart version", () => new Monitoring("m", { ...MON_ARGS, chartVersion: "latest" }), /args\.chartVersion must be a pinned chart version/],
         ["Monitoring namespace", () => new Monitoring("m", { ...MON_ARGS, namespace: "Monitoring" }), /args\.namespace/],
         ["Monitoring on-call time zone", () => new Monitoring("m", { ...MON_ARGS, oncall: { ...ONCALL_FIXTURE, timezone: "Tokyo time" } }), /Monitoring m: args\.oncall\.timezone must be an IANA time zone such as Asia\/Tokyo, got "Tokyo time"/],

@@ -288,7 +288,11 @@ describe("config and component validation", () => {
     ];
     for (const [why, sets, message] of bad) it(`rejects ${why}`, () => assert.throws(() => parse(sets), message));
 
+    /** The backup section as the staging stack file gives it (the component has no defaults of its own). */
+    const BACKUP_SETTINGS = parse([]).backup;
     const MON: MonitoringArgs = {
+        namespace: "monitoring",
+        storageClass: "managed-csi-premium",
         prometheus: MON_SETTINGS.prometheus,
         alertmanager: MON_SETTINGS.alertmanager,
         grafana: MON_SETTINGS.grafana,
@@ -300,29 +304,28 @@ describe("config and component validation", () => {
     const badComponents: [string, () => unknown, RegExp][] = [
         ["Monitoring: remote write without the receiver", () => new Monitoring("m", { ...MON, network: { ...MON.network, remoteWrite: { namespace: "load-test", podLabels: {} } } }), /args\.network\.remoteWrite must be unset unless prometheus\.remoteWriteReceiver/],
         ["Monitoring: no Grafana ingress namespace", () => new Monitoring("m", { ...MON, network: { ...MON.network, grafanaIngressNamespaces: [] } }), /args\.network\.grafanaIngressNamespaces must be a non-empty list/],
-        ["Monitoring: a bad receiver port", () => new Monitoring("m", { ...MON, network: { ...MON.network, receiverPorts: [0] } }), /args\.network\.receiverPorts must be an integer from 1 to 65535/],
+        // (A port out of range is the config schema's: "rejects a bad receiver port" above.)
+        ["Monitoring: no receiver port", () => new Monitoring("m", { ...MON, network: { ...MON.network, receiverPorts: [] } }), /args\.network\.receiverPorts must be a non-empty list/],
         [
-            "MongoBackup: a bad HTTPS CIDR",
+            // (A malformed CIDR is the config schema's to reject: "rejects a bad HTTPS CIDR" above.)
+            "MongoBackup: no HTTPS CIDR (an empty egress list would allow every destination)",
             () =>
                 new MongoBackup("b", {
-                    namespace: "itops-backup",
-                    serviceAccountName: "sa",
+                    ...BACKUP_SETTINGS,
                     identityClientId: "c",
-                    restoreServiceAccountName: "sa-restore",
                     restoreIdentityClientId: "r",
                     containerUrl: "https://a.blob.core.windows.net/c",
                     stackName: "t",
                     mongoUri: "mongodb://m",
-                    mongoImage: "mongo:7.0.14",
-                    azcopyImage: "azcopy:10.27.1",
-                    network: { databaseCidrs: ["10.0.0.0/24"], databasePort: 27017, httpsCidrs: ["any"] },
+                    network: { databaseCidrs: ["10.0.0.0/24"], databasePort: 27017, httpsCidrs: [] },
                 }),
-            /args\.network\.httpsCidrs must be IPv4 CIDRs/,
+            /args\.network\.httpsCidrs must be a non-empty list/,
         ],
         [
-            "LoadTest: a bad API server port",
-            () => new LoadTest("lt", { namespace: "load-test", appNamespace: "staging", targetUrl: "http://x/", rate: 1, duration: "1m", p95Ms: 1, maxErrorRatio: 0.1, apiServerPorts: [0] }),
-            /args\.apiServerPorts must be an integer from 1 to 65535/,
+            // (A port out of range is the config schema's to reject: "rejects a bad API server port" above.)
+            "LoadTest: no API server port",
+            () => new LoadTest("lt", { ...parse([]).verification.loadTest, appPodLabels: { app: "it-ops-system" }, prometheusNamespace: "monitoring", apiServerPorts: [] }),
+            /args\.apiServerPorts must be a non-empty list/,
         ],
     ];
     for (const [name, program, message] of badComponents) {

@@ -12,7 +12,8 @@ import { writeVerifyEnv } from "../tools/render/write";
 import { render } from "./helpers";
 
 const STAGING_APP = { namespace: "staging", name: "it-ops-system", httpPort: 8080 };
-const parse = (raw: Record<string, unknown>, app = STAGING_APP) => parseVerification(raw, app);
+const PROMETHEUS = prometheusEndpoint({ mode: "helm", namespace: "monitoring" });
+const parse = (raw: Record<string, unknown>, app = STAGING_APP) => parseVerification(raw, app, { prometheus: PROMETHEUS });
 
 describe("verification config", () => {
     it("defaults: load test off, app Service URL as target, dashboard on, Defender off", () => {
@@ -51,10 +52,11 @@ describe("verification config", () => {
         ["maxErrorRatio", { loadTest: { maxErrorRatio: 1.5 } }, /loadTest\.maxErrorRatio must be a number/],
         ["scalingCheck", { loadTest: { scalingCheck: 1 } }, /loadTest\.scalingCheck must be true or false/],
         ["minScaleUp", { loadTest: { minScaleUp: 0 } }, /loadTest\.minScaleUp must be an integer/],
-        ["prometheusRemoteWriteUrl", { loadTest: { prometheusRemoteWriteUrl: "prometheus:9090" } }, /loadTest\.prometheusRemoteWriteUrl must be an http:\/\/ or https:\/\/ URL/],
+        ["remoteWrite", { loadTest: { remoteWrite: "yes" } }, /loadTest\.remoteWrite must be true or false/],
+        ["removed prometheusRemoteWriteUrl", { loadTest: { prometheusRemoteWriteUrl: "http://prometheus:9090/api/v1/write" } }, /^it-ops-infra:verification\.loadTest\.prometheusRemoteWriteUrl is no longer a key: Prometheus' URL is derived from monitoring\.prometheus: set verification\.loadTest\.remoteWrite: true$/],
         ["runId", { loadTest: { runId: "Run 2" } }, /loadTest\.runId must be 1-40 lower-case letters, digits or '-'/],
         ["image unpinned", { loadTest: { image: "grafana/k6" } }, /loadTest\.image must be a pinned image reference/],
-        ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be pinned to a version, not latest, got "grafana\/k6:latest"/],
+        ["image latest", { loadTest: { image: "grafana/k6:latest" } }, /loadTest\.image must be a pinned image reference .*: the tag latest floats.*, got "grafana\/k6:latest"/],
         ["unknown loadTest key", { loadTest: { vus: 3 } }, /verification\.loadTest\.vus is not a known setting/],
         ["readerGroupObjectId", { checks: { readerGroupObjectId: "readers" } }, /checks\.readerGroupObjectId must be a UUID/],
         ["removed monitoringNamespace", { checks: { monitoringNamespace: "monitoring" } }, /^it-ops-infra:verification\.checks\.monitoringNamespace is no longer a key: the checks use monitoring\.namespace and monitoring\.prometheus\.namespace$/],
@@ -90,6 +92,14 @@ describe("verification config", () => {
         assert.equal(config.verification.loadTest.rate, 5);
         assert.ok(Object.isFrozen(config.verification.loadTest));
         assert.throws(() => parseStackConfig("staging", { ...raw, "it-ops-infra:verification": JSON.stringify({ loadTest: { rate: -1 } }) }, new Set(), opts), /it-ops-infra:verification\.loadTest\.rate/);
+    });
+
+    it("remoteWrite: k6 pushes to the stack's own Prometheus, its URL derived from monitoring.prometheus", () => {
+        assert.equal(parse({ loadTest: { remoteWrite: true } }).loadTest.prometheusRemoteWriteUrl, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090/api/v1/write");
+        const elsewhere = prometheusEndpoint({ mode: "existing-operator", namespace: "monitoring", prometheus: { namespace: "observability", port: 9091 } });
+        const v = parseVerification({ loadTest: { remoteWrite: true } }, STAGING_APP, { prometheus: elsewhere });
+        assert.equal(v.loadTest.prometheusRemoteWriteUrl, "http://prometheus-operated.observability.svc.cluster.local:9091/api/v1/write");
+        assert.equal(parse({}).loadTest.prometheusRemoteWriteUrl, undefined);
     });
 
     it("verifyScriptEnv maps the config to the script's variables; envFileText quotes them for the shell", () => {

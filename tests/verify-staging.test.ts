@@ -26,7 +26,7 @@ function stagingEnv(overrides: Record<string, unknown> = {}, checks: Record<stri
         defenderForContainers: true,
         ...overrides,
     };
-    const v = parseVerification(raw, { namespace: "staging", name: "it-ops-system", httpPort: 8080 });
+    const v = parseVerification(raw, { namespace: "staging", name: "it-ops-system", httpPort: 8080 }, { prometheus: prometheusEndpoint({ mode: "helm", namespace: "monitoring" }) });
     return verifyScriptEnv(v, { stack: "staging", monitoringNamespace: "monitoring", prometheus: prometheusEndpoint({ mode: "helm", namespace: "monitoring" }), resourceGroupName: "rg-it-ops-staging", clusterName: "aks-it-ops-staging", adminGroupObjectId: ADMIN });
 }
 

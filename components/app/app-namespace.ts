@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT, isIpv4Cidr } from "../shared/validation";
+import { PORT_NAMES } from "./app-spec";
 import { labelsField } from "../shared/metadata";
 
 /** Pod Security Admission level enforced (and audited, warned) on the namespace. */
@@ -88,8 +89,8 @@ export interface TrafficRules {
     readonly splitApiPort?: number;
     /** Namespaces whose pods may reach the `http` port (ingress controller / gateway). */
     readonly ingressNamespaces: readonly string[];
-    /** Namespace whose pods may scrape the `metrics` port. */
-    readonly monitoringNamespace: string;
+    /** Namespace whose pods may scrape the `metrics` port (where Prometheus runs). */
+    readonly scrapeNamespace: string;
     /** Database endpoint(s): IPv4 CIDRs and the TCP port. */
     readonly databaseCidrs: readonly string[];
     readonly databasePort: number;
@@ -111,7 +112,7 @@ export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
             spec: {
                 podSelector: { matchLabels: { ...rules.frontendSelector } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: fromNamespaces(rules.ingressNamespaces), ports: [{ protocol: "TCP", port: "http" }] }],
+                ingress: [{ from: fromNamespaces(rules.ingressNamespaces), ports: [{ protocol: "TCP", port: PORT_NAMES.http }] }],
             },
         },
         {
@@ -119,7 +120,7 @@ export function networkPolicySpecs(rules: TrafficRules): NamedNetworkPolicy[] {
             spec: {
                 podSelector: { matchLabels: { ...rules.backendSelector } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: fromNamespaces([rules.monitoringNamespace]), ports: [{ protocol: "TCP", port: "metrics" }] }],
+                ingress: [{ from: fromNamespaces([rules.scrapeNamespace]), ports: [{ protocol: "TCP", port: PORT_NAMES.metrics }] }],
             },
         },
         {
@@ -159,9 +160,9 @@ export function validateTraffic(v: ArgsValidator, t: TrafficRules, prefix: strin
     v.matches(`${prefix}appName`, t.appName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.nonEmpty(`${prefix}ingressNamespaces`, t.ingressNamespaces);
     for (const n of t.ingressNamespaces) v.matches(`${prefix}ingressNamespaces`, n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-    v.matches(`${prefix}monitoringNamespace`, t.monitoringNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+    v.matches(`${prefix}scrapeNamespace`, t.scrapeNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
     v.nonEmpty(`${prefix}databaseCidrs`, t.databaseCidrs);
-    for (const c of t.databaseCidrs) v.matches(`${prefix}databaseCidrs`, c, /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "IPv4 CIDRs such as 10.20.0.0/24");
+    for (const c of t.databaseCidrs) if (!isIpv4Cidr(c)) throw v.fail(`${prefix}databaseCidrs`, "IPv4 CIDRs such as 10.20.0.0/24", c);
     v.integer(`${prefix}databasePort`, t.databasePort, 1, 65535);
     if (t.splitApiPort !== undefined) v.integer(`${prefix}splitApiPort`, t.splitApiPort, 1, 65535);
 }

@@ -12,56 +12,9 @@ type Input<T> = pulumi.Input<T>;
 // Images
 // ---------------------------------------------------------------------------------------------
 
-/** A repository in the stack's registry plus a pinned tag and/or digest (never `latest`). */
-export interface ImageRef {
-    /** Repository path inside the registry, e.g. `it-ops/frontend`. */
-    readonly repository: string;
-    /** A version tag such as `1.4.2`; `latest` is refused. */
-    readonly tag?: string;
-    /** `sha256:<64 hex>`; wins over the tag for what the node pulls. */
-    readonly digest?: string;
-}
-
-/** Docker distribution repository path grammar (lower-case components separated by '/'). */
-export const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-export const REPOSITORY_TEXT = "a repository path such as it-ops/frontend (lower-case letters, digits, '.', '_', '-', components separated by '/'), without registry host, tag or digest";
-/** Docker tag grammar. */
-export const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const TAG_TEXT = "a pinned version tag such as 1.4.2 (letters, digits, '_', '.', '-', at most 128 characters; never latest)";
-export const DIGEST = /^sha256:[a-f0-9]{64}$/;
-export const DIGEST_TEXT = "an image digest sha256:<64 lower-case hex digits>";
-/** Tags that float and so never pin what runs. */
-export const FLOATING_TAGS = ["latest"] as const;
-
-/** Whether the first component of a repository path is a registry host (`evil.io/x`, `localhost/x`). */
-function looksLikeHost(repository: string): boolean {
-    const parts = repository.split("/");
-    return parts.length > 1 && (parts[0].includes(".") || parts[0] === "localhost");
-}
-
-/** What is wrong with an image reference, per field; empty when it is fine. */
-export function imageRefProblems(ref: ImageRef): { field: "repository" | "tag" | "digest"; message: string; value: unknown }[] {
-    const out: { field: "repository" | "tag" | "digest"; message: string; value: unknown }[] = [];
-    if (typeof ref.repository !== "string" || !REPOSITORY.test(ref.repository) || ref.repository.length > 255 || looksLikeHost(ref.repository)) {
-        out.push({ field: "repository", message: `must be ${REPOSITORY_TEXT}`, value: ref.repository });
-    }
-    if (ref.tag === undefined && ref.digest === undefined) {
-        out.push({ field: "tag", message: "is required (or digest): untagged images float like latest; pin a version tag or a sha256 digest", value: undefined });
-    }
-    if (ref.tag !== undefined) {
-        if (typeof ref.tag !== "string" || ref.tag === "") {
-            out.push({ field: "tag", message: `must be ${TAG_TEXT}`, value: ref.tag });
-        } else if ((FLOATING_TAGS as readonly string[]).includes(ref.tag.toLowerCase())) {
-            out.push({ field: "tag", message: "must not be latest: it floats, so what runs is not what was reviewed; pin a version tag or a sha256 digest", value: ref.tag });
-        } else if (!TAG.test(ref.tag)) {
-            out.push({ field: "tag", message: `must be ${TAG_TEXT}`, value: ref.tag });
-        }
-    }
-    if (ref.digest !== undefined && (typeof ref.digest !== "string" || !DIGEST.test(ref.digest))) {
-        out.push({ field: "digest", message: `must be ${DIGEST_TEXT}`, value: ref.digest });
-    }
-    return out;
-}
+// The image, DNS and resource rules are components/shared/validation.ts' (one copy for config and components).
+export { DIGEST, DIGEST_TEXT, FLOATING_TAGS, REPOSITORY, REPOSITORY_TEXT, TAG, TAG_TEXT, imageRefProblems } from "../shared/validation";
+export type { ImageRef } from "../shared/validation";
 
 /** `<loginServer>/<repository>:<tag>`, `<loginServer>/<repository>@<digest>` or both. */
 export function imageReference(loginServer: string, ref: ImageRef): string {
@@ -79,10 +32,7 @@ export interface ProbePaths {
     readonly startup: string;
 }
 
-export interface ComputeResources {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
-}
+import type { ComputeResources, ImageRef } from "../shared/validation";
 
 /** One application container of the workload. */
 export interface AppContainerSpec {
@@ -96,35 +46,8 @@ export interface AppContainerSpec {
 export const CONTAINER_ROLES = ["frontend", "backend"] as const;
 export type ContainerRole = (typeof CONTAINER_ROLES)[number];
 
-export const CPU_QUANTITY = /^(\d+m|\d+(\.\d{1,3})?)$/;
-export const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
-export const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
-export const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
-
-/** CPU quantity in millicores. */
-export function cpuMillis(q: string): number {
-    return q.endsWith("m") ? Number(q.slice(0, -1)) : Math.round(Number(q) * 1000);
-}
-
-/** Memory quantity in bytes. */
-export function memoryBytes(q: string): number {
-    const m = /^(\d+)(Ki|Mi|Gi)$/.exec(q);
-    if (!m) return NaN;
-    return Number(m[1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as "Ki" | "Mi" | "Gi"];
-}
-
-/** What is wrong with requests/limits (a request above its limit, bad quantities). */
-export function resourceProblems(r: ComputeResources): { field: string; message: string; value: unknown }[] {
-    const out: { field: string; message: string; value: unknown }[] = [];
-    for (const kind of ["requests", "limits"] as const) {
-        if (!CPU_QUANTITY.test(r[kind].cpu) || cpuMillis(r[kind].cpu) <= 0) out.push({ field: `${kind}.cpu`, message: "must be a positive CPU quantity such as 250m or 1", value: r[kind].cpu });
-        if (!MEMORY_QUANTITY.test(r[kind].memory) || memoryBytes(r[kind].memory) <= 0) out.push({ field: `${kind}.memory`, message: "must be a positive memory quantity such as 256Mi or 1Gi", value: r[kind].memory });
-    }
-    if (out.length) return out;
-    if (cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu)) out.push({ field: "requests.cpu", message: `must be <= limits.cpu (${r.limits.cpu})`, value: r.requests.cpu });
-    if (memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) out.push({ field: "requests.memory", message: `must be <= limits.memory (${r.limits.memory})`, value: r.requests.memory });
-    return out;
-}
+export { ABSOLUTE_PATH, CPU_QUANTITY, HTTP_PATH, MEMORY_QUANTITY, cpuMillis, memoryBytes, resourceProblems } from "../shared/validation";
+export type { ComputeResources } from "../shared/validation";
 
 /** The container-level part of the restricted Pod Security Standard, and then some. */
 export function restrictedContainerSecurityContext(uid: number): k8s.types.input.core.v1.SecurityContext {
@@ -175,6 +98,11 @@ export interface ContainerPorts {
     readonly metrics: number;
 }
 
+/** Names of the workload's ports: container, Service, NetworkPolicy and ServiceMonitor ports refer to them by these names. */
+export const PORT_NAMES = { http: "http", api: "api", metrics: "metrics" } as const;
+/** The label naming the workload (`app: <name>`): the Services select it, and it is the ServiceMonitor's jobLabel (so the series' `job` is the name). */
+export const APP_LABEL = "app";
+
 /** One application container (frontend or backend). */
 export function appContainer(
     role: ContainerRole,
@@ -186,10 +114,10 @@ export function appContainer(
 ): k8s.types.input.core.v1.Container {
     const containerPorts: k8s.types.input.core.v1.ContainerPort[] =
         role === "frontend"
-            ? [{ name: "http", containerPort: ports.http, protocol: "TCP" }]
+            ? [{ name: PORT_NAMES.http, containerPort: ports.http, protocol: "TCP" }]
             : [
-                  { name: "api", containerPort: ports.api, protocol: "TCP" },
-                  { name: "metrics", containerPort: ports.metrics, protocol: "TCP" },
+                  { name: PORT_NAMES.api, containerPort: ports.api, protocol: "TCP" },
+                  { name: PORT_NAMES.metrics, containerPort: ports.metrics, protocol: "TCP" },
               ];
     return {
         name: role,
@@ -201,7 +129,7 @@ export function appContainer(
             requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
             limits: { cpu: spec.resources.limits.cpu, memory: spec.resources.limits.memory },
         },
-        ...probes(spec.probes, role === "frontend" ? "http" : "api"),
+        ...probes(spec.probes, role === "frontend" ? PORT_NAMES.http : PORT_NAMES.api),
         securityContext: restrictedContainerSecurityContext(uid),
         volumeMounts: spec.writablePaths.map((p, i) => ({ name: writableVolumeName(role, i), mountPath: p })),
         terminationMessagePolicy: "FallbackToLogsOnError",

@@ -2,111 +2,47 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AppNamespace, TrafficRules, validateTraffic } from "./app-namespace";
 import {
+    APP_LABEL,
     appContainer,
-    AppContainerSpec,
     ContainerPorts,
     ContainerRole,
     hpaSpec,
     imageReference,
     imageRefProblems,
     pdbSpec,
+    PORT_NAMES,
     resourceProblems,
     restrictedPodSecurityContext,
     rollingUpdate,
-    SPREAD_MODES,
     SpreadMode,
     topologySpread,
     USER_POOL_SELECTOR,
     writableVolumes,
-    ABSOLUTE_PATH,
-    HTTP_PATH,
 } from "./app-spec";
-import { ArgsValidator, ArgumentError, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator, ArgumentError } from "../shared/validation";
+import type { AppConfig } from "../../infra/config/app";
 
 /** The key of the database URI inside the app's Kubernetes Secret. */
 export const DATABASE_URI_KEY = "database-uri";
 /** The label that distinguishes frontend and backend pods when the workload is split. */
 export const COMPONENT_LABEL = "app.kubernetes.io/component";
 
-export interface ItOpsAppArgs {
-    /**
-     * Namespace created for the app (Pod Security `restricted`, default-deny NetworkPolicies).
-     * @default "production"
-     */
-    readonly namespace?: string;
-    /**
-     * Name of the Deployment, Service, ServiceAccount and the `app` label.
-     * @default "it-ops-system"
-     */
-    readonly appName?: string;
+/**
+ * The workload's settings as the `app` section of the stack configuration gives them: the schema
+ * (infra/config/) owns their defaults, ranges and cross-field rules, so they are not repeated here.
+ */
+export type ItOpsAppSettings = Pick<
+    AppConfig,
+    "namespace" | "name" | "frontend" | "backend" | "replicas" | "maxReplicas" | "cpuTargetPercent" | "ports" | "split" | "zoneSpread" | "runAsUser" | "ingressNamespaces"
+>;
+
+export interface ItOpsAppArgs extends ItOpsAppSettings {
     /** Login server of the stack's registry (`<name>.azurecr.io`); images are pulled from it. */
     readonly registryLoginServer: pulumi.Input<string>;
-    /** The frontend container (serves `http`). */
-    readonly frontend: AppContainerSpec;
-    /** The backend container (serves `api` and `metrics`, talks to the database). */
-    readonly backend: AppContainerSpec;
-    /**
-     * Replicas of each Deployment, and the HPA minimum.
-     * @default 3
-     */
-    readonly replicas?: number;
-    /**
-     * HPA maximum.
-     * @default 3 × replicas
-     */
-    readonly maxReplicas?: number;
-    /**
-     * HPA target: average CPU utilisation in percent of the requests.
-     * @default 70
-     */
-    readonly cpuTargetPercent?: number;
-    /**
-     * Frontend HTTP port (container and Service port `http`).
-     * @default 8080
-     */
-    readonly httpPort?: number;
-    /**
-     * Backend API port (container port `api`).
-     * @default 3000
-     */
-    readonly apiPort?: number;
-    /**
-     * Backend metrics port (container and Service port `metrics`).
-     * @default 9090
-     */
-    readonly metricsPort?: number;
-    /**
-     * Run frontend and backend as two Deployments (`<appName>` and `<appName>-backend`) instead
-     * of two containers of one pod.
-     * @default false
-     */
-    readonly split?: boolean;
-    /**
-     * Namespaces allowed to reach the `http` port (ingress controller / Gateway).
-     * @default ["app-routing-system"]
-     */
-    readonly ingressNamespaces?: readonly string[];
-    /**
-     * Namespace allowed to scrape the `metrics` port.
-     * @default "monitoring"
-     */
-    readonly monitoringNamespace?: string;
-    /** IPv4 CIDRs of the database endpoint (egress is allowed only there). */
-    readonly databaseCidrs: readonly string[];
-    /** TCP port of the database. */
-    readonly databasePort: number;
-    /** The database connection URI (a Pulumi secret); reaches pods only via a Kubernetes Secret. */
-    readonly databaseUri: pulumi.Input<string>;
-    /**
-     * Non-root UID/GID the containers run as.
-     * @default 10001
-     */
-    readonly runAsUser?: number;
-    /**
-     * `whenUnsatisfiable` of the zone spread (the host spread is always best effort).
-     * @default "DoNotSchedule"
-     */
-    readonly zoneSpread?: SpreadMode;
+    /** Namespace allowed to scrape the `metrics` port: where Prometheus runs (`monitoring.prometheus.namespace`). */
+    readonly scrapeNamespace: string;
+    /** The database endpoint (egress is allowed only there) and its URI (a Pulumi secret; reaches pods only via a Kubernetes Secret). */
+    readonly database: { readonly cidrs: readonly string[]; readonly port: number; readonly uri: pulumi.Input<string> };
     /** @default {} */
     readonly labels?: Record<string, string>;
 }
@@ -129,52 +65,54 @@ export interface ResolvedItOpsApp {
 }
 
 /**
- * Validates {@link ItOpsAppArgs} and resolves their defaults, before any resource exists.
- * Throws an {@link ArgumentError} naming the field, the bad value and what is allowed.
+ * Validates the invariants of {@link ItOpsAppArgs} that hold for any caller (DNS names, image
+ * references, resources: components/shared/validation.ts) and derives names and selectors, before
+ * any resource exists. Ranges and defaults are the config schema's. Throws an {@link ArgumentError}
+ * naming the field, the bad value and what is allowed.
  */
 export function resolveItOpsAppArgs(name: string, args: ItOpsAppArgs): ResolvedItOpsApp {
     const v = new ArgsValidator(`ItOpsApp ${name}`);
-    const namespace = v.matches("namespace", args.namespace ?? "production", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-    const appName = v.matches("appName", args.appName ?? "it-ops-system", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-    if (appName.length > 50) throw v.fail("appName", "at most 50 characters (suffixes such as -backend are appended)", appName);
-    const replicas = v.integer("replicas", args.replicas ?? 3, 1, 100);
-    const maxReplicas = v.integer("maxReplicas", args.maxReplicas ?? replicas * 3, replicas, 1000);
-    const cpuTarget = v.integer("cpuTargetPercent", args.cpuTargetPercent ?? 70, 10, 100);
-    const ports: ContainerPorts = {
-        http: v.integer("httpPort", args.httpPort ?? 8080, 1024, 65535),
-        api: v.integer("apiPort", args.apiPort ?? 3000, 1024, 65535),
-        metrics: v.integer("metricsPort", args.metricsPort ?? 9090, 1024, 65535),
-    };
-    if (new Set([ports.http, ports.api, ports.metrics]).size !== 3) throw v.fail("httpPort/apiPort/metricsPort", "three different ports", ports);
-    const uid = v.integer("runAsUser", args.runAsUser ?? 10001, 1, 2147483647);
-    const zoneSpread = v.oneOf("zoneSpread", args.zoneSpread ?? "DoNotSchedule", SPREAD_MODES);
-    const split = args.split ?? false;
+    const namespace = v.dnsLabel("namespace", args.namespace);
+    const appName = v.dnsLabel("name", args.name);
     for (const role of ["frontend", "backend"] as const) {
         const spec = args[role];
         const problem = imageRefProblems(spec.image)[0];
         if (problem) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.image.${problem.field}`, `${problem.message}, got ${JSON.stringify(problem.value) ?? "nothing"}`);
         const r = resourceProblems(spec.resources)[0];
         if (r) throw new ArgumentError(`ItOpsApp ${name}`, `${role}.resources.${r.field}`, `${r.message}, got ${JSON.stringify(r.value)}`);
-        for (const k of ["readiness", "liveness", "startup"] as const) v.matches(`${role}.probes.${k}`, spec.probes[k], HTTP_PATH, "an HTTP path starting with /");
-        for (const p of spec.writablePaths) v.matches(`${role}.writablePaths`, p, ABSOLUTE_PATH, "absolute paths such as /tmp");
     }
+    const split = args.split;
     const common: Record<string, string> = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? {}) };
-    const frontendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "frontend" } : { app: appName };
-    const backendSelector: Record<string, string> = split ? { app: appName, [COMPONENT_LABEL]: "backend" } : { app: appName };
+    const frontendSelector: Record<string, string> = split ? { [APP_LABEL]: appName, [COMPONENT_LABEL]: "frontend" } : { [APP_LABEL]: appName };
+    const backendSelector: Record<string, string> = split ? { [APP_LABEL]: appName, [COMPONENT_LABEL]: "backend" } : { [APP_LABEL]: appName };
 
     const traffic: TrafficRules = {
         appName,
         frontendSelector,
         backendSelector,
-        splitApiPort: split ? ports.api : undefined,
-        ingressNamespaces: args.ingressNamespaces ?? ["app-routing-system"],
-        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
-        databaseCidrs: args.databaseCidrs,
-        databasePort: args.databasePort,
+        splitApiPort: split ? args.ports.api : undefined,
+        ingressNamespaces: args.ingressNamespaces,
+        scrapeNamespace: args.scrapeNamespace,
+        databaseCidrs: args.database.cidrs,
+        databasePort: args.database.port,
     };
     validateTraffic(v, traffic, "");
 
-    return { namespace, appName, replicas, maxReplicas, cpuTarget, ports, uid, zoneSpread, split, common, frontendSelector, backendSelector, traffic };
+    return {
+        namespace,
+        appName,
+        replicas: args.replicas,
+        maxReplicas: args.maxReplicas,
+        cpuTarget: args.cpuTargetPercent,
+        ports: args.ports,
+        uid: args.runAsUser,
+        zoneSpread: args.zoneSpread,
+        split,
+        common,
+        frontendSelector,
+        backendSelector,
+        traffic,
+    };
 }
 
 /**
@@ -195,6 +133,12 @@ export class ItOpsApp extends pulumi.ComponentResource {
     public readonly labels: Record<string, string>;
     public readonly httpPort: number;
     public readonly metricsPort: number;
+    /**
+     * What monitoring scrapes and alerts on, as plain names derived here once: the namespace, the
+     * Service and Deployment, the metrics port's name, and the series' `job` (the Service's
+     * {@link APP_LABEL} label, the ServiceMonitor's jobLabel).
+     */
+    public readonly scrapeTarget: { readonly namespace: string; readonly service: string; readonly deployment: string; readonly metricsPort: string; readonly jobLabel: string; readonly job: string };
     /** The image references the pods run. */
     public readonly images: { readonly frontend: pulumi.Output<string>; readonly backend: pulumi.Output<string> };
 
@@ -204,7 +148,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
             name,
             args,
         );
-        this.labels = { app: appName };
+        this.labels = { [APP_LABEL]: appName };
+        this.scrapeTarget = { namespace, service: appName, deployment: appName, metricsPort: PORT_NAMES.metrics, jobLabel: APP_LABEL, job: appName };
         this.httpPort = ports.http;
         this.metricsPort = ports.metrics;
 
@@ -222,7 +167,7 @@ export class ItOpsApp extends pulumi.ComponentResource {
             {
                 metadata: { name: secretName, namespace: this.namespace, labels: { ...common, ...this.labels } },
                 type: "Opaque",
-                stringData: { [DATABASE_URI_KEY]: pulumi.secret(args.databaseUri) },
+                stringData: { [DATABASE_URI_KEY]: pulumi.secret(args.database.uri) },
             },
             { parent: this },
         );
@@ -312,8 +257,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
                     type: "ClusterIP",
                     selector: { ...this.labels },
                     ports: [
-                        { name: "http", port: ports.http, targetPort: "http", protocol: "TCP" },
-                        { name: "metrics", port: ports.metrics, targetPort: "metrics", protocol: "TCP" },
+                        { name: PORT_NAMES.http, port: ports.http, targetPort: PORT_NAMES.http, protocol: "TCP" },
+                        { name: PORT_NAMES.metrics, port: ports.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" },
                     ],
                 },
             },
@@ -323,8 +268,8 @@ export class ItOpsApp extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-backend-svc`,
                 {
-                    metadata: { name: `${appName}-backend`, namespace: this.namespace, labels: { ...common, app: `${appName}-backend` } },
-                    spec: { type: "ClusterIP", selector: { ...backendSelector }, ports: [{ name: "api", port: ports.api, targetPort: "api", protocol: "TCP" }] },
+                    metadata: { name: `${appName}-backend`, namespace: this.namespace, labels: { ...common, [APP_LABEL]: `${appName}-backend` } },
+                    spec: { type: "ClusterIP", selector: { ...backendSelector }, ports: [{ name: PORT_NAMES.api, port: ports.api, targetPort: PORT_NAMES.api, protocol: "TCP" }] },
                 },
                 { parent: this },
             );

@@ -3,5 +3,5 @@ export { backupAlertGroup, backupMaxAgeSeconds, cronJobFailedExpr, cronJobTooOld
 export type { BackupAlertArgs } from "./backup-alerts";
 export { ACCOUNT_SUFFIX_LENGTH, BackupStorage, STORAGE_SKUS, immutabilityPolicy, isContainerName, isStorageAccountName, lifecyclePolicy, storageAccountName, storageEncryption, storageNetworkSettings } from "./backup-storage";
 export type { BackupStorageArgs, StorageSku } from "./backup-storage";
-export { AZCOPY_BINARY, BACKUP_NAMES, BACKUP_SCRIPTS, MONGODB_UID, MongoBackup, SCRIPTS_DIR, backupPodSpec, commonEnv, containerSecurityContext, imagePinProblem, loadBackupScripts } from "./mongo-backup";
+export { AZCOPY_BINARY, BACKUP_NAMES, BACKUP_SCRIPTS, MONGODB_UID, MongoBackup, SCRIPTS_DIR, backupPodSpec, commonEnv, containerSecurityContext, loadBackupScripts } from "./mongo-backup";
 export type { BackupScript, EnvVar, MongoBackupArgs, PodSpecParams } from "./mongo-backup";

@@ -7,7 +7,8 @@ import { restrictedContainerSecurityContext } from "../app/app-spec";
 import { createNetworkPolicies, podSecurityLabels } from "../app/app-namespace";
 import { cronProblem, isTimeZone } from "../shared/cron-schedule";
 import { backupNetworkPolicySpecs, BackupTraffic } from "../platform/namespace-policies";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator } from "../shared/validation";
+import type { BackupConfig } from "../../infra/config/backup";
 
 /** The scripts the pods run, loaded from `components/backup/container-scripts/` into one ConfigMap. */
 export const BACKUP_SCRIPTS = ["lib.sh", "backup.sh", "restore-drill.sh", "restore.sh"] as const;
@@ -35,23 +36,10 @@ export const BACKUP_NAMES = {
     restoreRequest: "mongodb-restore-request",
 } as const;
 
-const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-
 /** uid/gid of the `mongodb` user of the official mongo image. */
 export const MONGODB_UID = 999;
 /** Where the azcopy image keeps its binary (Azure/azure-storage-azcopy docker/Dockerfile). */
 export const AZCOPY_BINARY = "/usr/local/bin/azcopy";
-
-/** Why an image reference is not pinned, or undefined when it is (tag other than latest, or digest). */
-export function imagePinProblem(ref: string): string | undefined {
-    if (!/^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i.test(ref)) return "not an image reference";
-    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return undefined;
-    const lastSegment = ref.split("/").pop()!;
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return "no tag";
-    if (lastSegment.slice(colon + 1) === "latest") return "the tag latest is not a version";
-    return undefined;
-}
 
 /** A container environment variable. */
 export type EnvVar = k8sInputs.core.v1.EnvVar;
@@ -141,15 +129,35 @@ export function commonEnv(stack: string, containerUrl: pulumi.Input<string>): En
     ];
 }
 
-export interface MongoBackupArgs {
-    /** Namespace of every object (created by the component). */
-    readonly namespace: string;
-    /** The ServiceAccount federated with the backup identity. */
-    readonly serviceAccountName: string;
+/**
+ * The backups' settings as the `backup` section of the stack configuration gives them: the schema
+ * (infra/config/backup.ts) owns their defaults and ranges, so they are not repeated here.
+ */
+export type MongoBackupSettings = Pick<
+    BackupConfig,
+    | "namespace"
+    | "serviceAccountName"
+    | "restoreServiceAccountName"
+    | "replicaSet"
+    | "schedule"
+    | "timeZone"
+    | "drillEnabled"
+    | "drillSchedule"
+    | "startingDeadlineSeconds"
+    | "backoffLimit"
+    | "activeDeadlineSeconds"
+    | "drillActiveDeadlineSeconds"
+    | "successfulJobsHistoryLimit"
+    | "failedJobsHistoryLimit"
+    | "mongoImage"
+    | "azcopyImage"
+    | "resources"
+    | "workVolumeSize"
+>;
+
+export interface MongoBackupArgs extends MongoBackupSettings {
     /** Client id of the backup identity (WorkloadIdentity.clientId). */
     readonly identityClientId: pulumi.Input<string>;
-    /** The ServiceAccount of the restore and restore-drill jobs (federated with the read-only identity). */
-    readonly restoreServiceAccountName: string;
     /** Client id of the read-only restore identity (Storage Blob Data Reader). */
     readonly restoreIdentityClientId: pulumi.Input<string>;
     /** `https://<account>.blob.core.windows.net/<container>`. */
@@ -158,42 +166,6 @@ export interface MongoBackupArgs {
     readonly stackName: string;
     /** MongoDB connection URI of the source (a Pulumi secret); only stored in the Secret. */
     readonly mongoUri: pulumi.Input<string>;
-    /** Pinned mongo image (mongodump, mongorestore, mongod, mongosh, jq). */
-    readonly mongoImage: string;
-    /** Pinned azcopy image (binary at /usr/local/bin/azcopy). */
-    readonly azcopyImage: string;
-    /** Source is a replica set: dump with --oplog, restore with --oplogReplay. @default false */
-    readonly replicaSet?: boolean;
-    /** @default "0 2 * * *" */
-    readonly schedule?: string;
-    /** IANA time zone of the CronJobs. @default "Asia/Tokyo" */
-    readonly timeZone?: string;
-    /** @default true */
-    readonly drillEnabled?: boolean;
-    /** @default "0 5 * * 0" */
-    readonly drillSchedule?: string;
-    /** @default 3600 */
-    readonly startingDeadlineSeconds?: number;
-    /** @default 2 */
-    readonly backoffLimit?: number;
-    /** @default 10800 */
-    readonly activeDeadlineSeconds?: number;
-    /** @default 14400 */
-    readonly drillActiveDeadlineSeconds?: number;
-    /** @default 3 */
-    readonly successfulJobsHistoryLimit?: number;
-    /** @default 5 */
-    readonly failedJobsHistoryLimit?: number;
-    /** @default "250m" */
-    readonly cpuRequest?: string;
-    /** @default "512Mi" */
-    readonly memoryRequest?: string;
-    /** @default "1" */
-    readonly cpuLimit?: string;
-    /** @default "2Gi" */
-    readonly memoryLimit?: string;
-    /** Scratch volume size (one archive; the drill's throw-away database). @default "20Gi" */
-    readonly workVolumeSize?: string;
     /** What the pods may reach (default deny plus DNS, the database and HTTPS to Azure). */
     readonly network: BackupTraffic;
 }
@@ -215,47 +187,29 @@ export class MongoBackup extends pulumi.ComponentResource {
     constructor(name: string, args: MongoBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:kubernetes:MongoBackup", name, {}, opts);
         const v = new ArgsValidator(`MongoBackup ${name}`);
-        const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const sa = v.matches("serviceAccountName", args.serviceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
-        const restoreSa = v.matches("restoreServiceAccountName", args.restoreServiceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
+        const ns = v.dnsLabel("namespace", args.namespace);
+        const sa = v.dnsSubdomain("serviceAccountName", args.serviceAccountName);
+        const restoreSa = v.dnsSubdomain("restoreServiceAccountName", args.restoreServiceAccountName);
         if (restoreSa === sa) throw v.fail("restoreServiceAccountName", `a ServiceAccount other than serviceAccountName (${sa}): restores use the read-only identity`, restoreSa);
         v.matches("stackName", args.stackName, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a stack name (letters, digits, '.', '_', '-')");
-        for (const [field, ref] of [["mongoImage", args.mongoImage], ["azcopyImage", args.azcopyImage]] as const) {
-            const problem = imagePinProblem(ref);
-            if (problem) throw v.fail(field, `a pinned image reference (${problem})`, ref);
-        }
-        const schedule = args.schedule ?? "0 2 * * *";
-        const drillSchedule = args.drillSchedule ?? "0 5 * * 0";
+        v.pinnedImage("mongoImage", args.mongoImage);
+        v.pinnedImage("azcopyImage", args.azcopyImage);
+        // Invariants for any caller (the schema owns defaults and ranges): schedules and time zone
+        // through the one cron module, resource quantities, and never an empty egress allow list.
+        const { schedule, drillSchedule, timeZone, replicaSet, workVolumeSize, startingDeadlineSeconds, backoffLimit, activeDeadlineSeconds, drillActiveDeadlineSeconds } = args;
         for (const [field, s] of [["schedule", schedule], ["drillSchedule", drillSchedule]] as const) {
             const problem = cronProblem(s);
             if (problem) throw v.fail(field, `a CronJob schedule (${problem})`, s);
         }
-        const timeZone = args.timeZone ?? "Asia/Tokyo";
         if (!isTimeZone(timeZone)) throw v.fail("timeZone", "an IANA time zone such as Asia/Tokyo", timeZone);
-        const startingDeadlineSeconds = v.integer("startingDeadlineSeconds", args.startingDeadlineSeconds ?? 3600, 10, 86_400);
-        const backoffLimit = v.integer("backoffLimit", args.backoffLimit ?? 2, 0, 10);
-        const activeDeadlineSeconds = v.integer("activeDeadlineSeconds", args.activeDeadlineSeconds ?? 10_800, 60, 86_400);
-        const drillActiveDeadlineSeconds = v.integer("drillActiveDeadlineSeconds", args.drillActiveDeadlineSeconds ?? 14_400, 60, 86_400);
-        const successful = v.integer("successfulJobsHistoryLimit", args.successfulJobsHistoryLimit ?? 3, 1, 100);
-        const failed = v.integer("failedJobsHistoryLimit", args.failedJobsHistoryLimit ?? 5, 1, 100);
-        const quantity = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+        const r = args.resources;
         const resources = {
-            requests: {
-                cpu: v.matches("cpuRequest", args.cpuRequest ?? "250m", quantity, "a Kubernetes quantity"),
-                memory: v.matches("memoryRequest", args.memoryRequest ?? "512Mi", quantity, "a Kubernetes quantity"),
-            },
-            limits: {
-                cpu: v.matches("cpuLimit", args.cpuLimit ?? "1", quantity, "a Kubernetes quantity"),
-                memory: v.matches("memoryLimit", args.memoryLimit ?? "2Gi", quantity, "a Kubernetes quantity"),
-            },
+            requests: { cpu: v.quantity("resources.cpuRequest", r.cpuRequest), memory: v.quantity("resources.memoryRequest", r.memoryRequest) },
+            limits: { cpu: v.quantity("resources.cpuLimit", r.cpuLimit), memory: v.quantity("resources.memoryLimit", r.memoryLimit) },
         };
-        const workVolumeSize = v.matches("workVolumeSize", args.workVolumeSize ?? "20Gi", /^\d+(Mi|Gi|Ti)$/, "a size such as 20Gi");
-        const replicaSet = args.replicaSet ?? false;
+        v.quantity("workVolumeSize", workVolumeSize);
         v.nonEmpty("network.databaseCidrs", args.network.databaseCidrs);
-        for (const c of args.network.databaseCidrs) v.matches("network.databaseCidrs", c, IPV4_CIDR, "IPv4 CIDRs such as 10.20.8.0/24");
-        v.integer("network.databasePort", args.network.databasePort, 1, 65535);
         v.nonEmpty("network.httpsCidrs", args.network.httpsCidrs);
-        for (const c of args.network.httpsCidrs) v.matches("network.httpsCidrs", c, IPV4_CIDR, "IPv4 CIDRs such as 10.20.16.0/24 or 0.0.0.0/0");
         const scripts = loadBackupScripts();
 
         const labels = { "app.kubernetes.io/name": "mongodb-backup", "app.kubernetes.io/part-of": "it-ops", "app.kubernetes.io/managed-by": "pulumi" };
@@ -319,8 +273,8 @@ export class MongoBackup extends pulumi.ComponentResource {
             suspend,
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds,
-            successfulJobsHistoryLimit: successful,
-            failedJobsHistoryLimit: failed,
+            successfulJobsHistoryLimit: args.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: args.failedJobsHistoryLimit,
             jobTemplate: {
                 metadata: { labels: { ...labels, "app.kubernetes.io/component": component } },
                 spec: {
@@ -360,7 +314,7 @@ export class MongoBackup extends pulumi.ComponentResource {
                     drillSchedule,
                     drillActiveDeadlineSeconds,
                     pod("restore-drill", "restore-drill.sh", [{ name: "DRILL_MONGOD_PORT", value: "27017" }]),
-                    !(args.drillEnabled ?? true),
+                    !args.drillEnabled,
                 ),
             },
             deps,

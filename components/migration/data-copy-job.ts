@@ -23,8 +23,8 @@ export function dataCopyScripts(): Record<string, string> {
     };
 }
 
-const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
-const PINNED_IMAGE = /^[^\s@:]+(:[0-9]+)?(\/[^\s@:]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+/** A data copy's run id: 1-20 lower-case letters, digits or '-' (part of every object name); `migration.copy.runId` too. */
+export const COPY_RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 export interface DataCopyJobArgs {
     /** Namespace of the Job, its Secret and ConfigMap (the new system's). */
@@ -51,9 +51,8 @@ export class DataCopyJob extends pulumi.ComponentResource {
     constructor(name: string, args: DataCopyJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:migration:DataCopyJob", name, {}, opts);
         const v = new ArgsValidator("DataCopyJob");
-        v.matches("runId", args.runId, RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
-        v.matches("image", args.image, PINNED_IMAGE, "an image with a pinned tag or digest");
-        if (/:latest$/.test(args.image)) throw v.fail("image", "pinned to a version, not latest", args.image);
+        v.matches("runId", args.runId, COPY_RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
+        v.pinnedImage("image", args.image);
         const timeoutMinutes = v.integer("timeoutMinutes", args.timeoutMinutes ?? 240, 10, 2880);
         const ports = args.databasePorts ?? [27017];
         v.nonEmpty("databasePorts", ports);

@@ -7,7 +7,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface DeploymentReplicasArgs {
     readonly namespace: string;
@@ -33,7 +32,7 @@ export class DeploymentReplicas extends pulumi.ComponentResource {
         super("itops:migration:DeploymentReplicas", name, {}, opts);
         const v = new ArgsValidator("DeploymentReplicas");
         v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("deploymentName", args.deploymentName, DNS1123_SUBDOMAIN, "a DNS-1123 subdomain");
+        v.dnsSubdomain("deploymentName", args.deploymentName);
         v.integer("replicas", args.replicas, 0, 1000);
         const fieldManager = v.matches("fieldManager", args.fieldManager ?? "itops-migration", DNS1123_LABEL, DNS1123_LABEL_TEXT);
         this.replicas = args.replicas;

@@ -10,6 +10,8 @@ import { AlertRuleGroupSpec } from "../monitoring/alert-rule";
 export interface MigrationAlertOptions {
     /** PromQL label matchers selecting the new system's series, e.g. `namespace="production",service="it-ops-system"`. */
     readonly selector: string;
+    /** The `service` label of the alert: the new system's name (`ItOpsApp.scrapeTarget.service`). */
+    readonly service: string;
     /** The gate's highest tolerated error ratio (0-1). */
     readonly maxErrorRatio: number;
     /** Rate window. @default "5m" */
@@ -39,7 +41,7 @@ export function migrationAlertGroup(o: MigrationAlertOptions): AlertRuleGroupSpe
                 expr: `(${errorRatioExpr(o.selector, o.window ?? "5m")}) > ${o.maxErrorRatio}`,
                 for: o.for ?? "5m",
                 severity: "level2",
-                service: "it-ops-system",
+                service: o.service,
                 summary: `The new system answers more than ${pct} of requests with 5xx during the migration`,
                 description: `Error ratio of the new system is {{ $value | humanizePercentage }} (gate threshold ${pct}). Roll back the migration stage: scripts/rollback.sh <stack>.`,
                 runbook: MIGRATION_ERROR_RUNBOOK,

@@ -36,6 +36,8 @@ export interface MigrationTarget {
     readonly deployment: k8s.apps.v1.Deployment;
     /** Port of the Service's `http` port. */
     readonly httpPort: number;
+    /** The workload's name: the `service` label of the migration's alert. */
+    readonly name: string;
 }
 
 /** Where the migration's alert group goes: the monitoring namespace, as the stack's Prometheus selects rules. */
@@ -153,9 +155,10 @@ export class Migration extends pulumi.ComponentResource {
         const problem = migrationSpecProblem(m);
         if (problem) throw v.fail(problem.field, problem.allowed, problem.value);
         v.integer("target.httpPort", args.target.httpPort, 1, 65535);
+        v.matches("target.name", args.target.name, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.matches("alerts.runbookBaseUrl", args.alerts.runbookBaseUrl, /^https?:\/\/\S+$/, "an http(s) URL");
         // Builds (and checks) the alert group before any child exists.
-        const alertGroup = migrationAlertGroup({ selector: m.gate.selector, maxErrorRatio: m.gate.maxErrorRatio, window: m.gate.window });
+        const alertGroup = migrationAlertGroup({ selector: m.gate.selector, service: args.target.name, maxErrorRatio: m.gate.maxErrorRatio, window: m.gate.window });
 
         const plan = migrationPlan(m);
         this.plan = plan;

@@ -51,7 +51,8 @@ export function routeWeights(steps: readonly number[], stage: number): RouteWeig
 }
 
 const GATEWAY_API = "gateway.networking.k8s.io";
-const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+/** A fully qualified host name of a route (a leading `*.` wildcard allowed); `migration.hosts` too. */
+export const ROUTE_HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 export interface WeightedRouteArgs {
@@ -96,7 +97,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
         const v = new ArgsValidator("WeightedRoute");
         v.oneOf("mode", args.mode, ROUTING_MODES);
         v.nonEmpty("hosts", args.hosts);
-        args.hosts.forEach((h, i) => v.matches(`hosts[${i}]`, h, HOST, "a fully qualified host name"));
+        args.hosts.forEach((h, i) => v.matches(`hosts[${i}]`, h, ROUTE_HOST, "a fully qualified host name"));
         v.integer("newWeight", args.newWeight, 0, 100);
         v.matches("oldNamespace", args.oldNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.matches("oldServiceName", args.oldServiceName, DNS1123_LABEL, DNS1123_LABEL_TEXT);

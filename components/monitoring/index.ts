@@ -18,7 +18,7 @@ export { ALERTMANAGER_RECEIVER_SECRET, ALERTMANAGER_ZONEINFO_CONFIGMAP, GRAFANA_
 export type { AlertmanagerFiles, AlertmanagerFilesArgs, MonitoringArgs, OnCallArgs } from "./monitoring";
 export { ALERTMANAGER_CONFIG_KEY, OperatorMonitoring, alertmanagerConfigSecretData } from "./operator-monitoring";
 export type { OperatorMonitoringArgs } from "./operator-monitoring";
-export { ServiceMonitor, serviceMonitorSpec } from "./service-monitor";
+export { ServiceMonitor, serviceMonitorSpec, serviceSeriesSelector } from "./service-monitor";
 export type { ServiceMonitorArgs } from "./service-monitor";
 export { OPERATOR_PROMETHEUS_SERVICE, PROMETHEUS_PORT, prometheusEndpoint } from "./prometheus-endpoint";
 export type { PrometheusEndpoint, PrometheusLocation } from "./prometheus-endpoint";

@@ -14,6 +14,7 @@ import {
 import { monitoringNetworkPolicySpecs, MonitoringTraffic } from "../platform/namespace-policies";
 import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
 import { AlertmanagerConfig, alertmanagerConfig, ONCALL_ROLES, OnCallRole, OnCallSpec, receiverSecretKey } from "./alertmanager-config";
+import { KUBE_PROMETHEUS_STACK_RELEASE } from "./prometheus-endpoint";
 
 /** Chart repository of kube-prometheus-stack and prometheus-operator-crds. */
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
@@ -22,8 +23,7 @@ export const GRAFANA_COMMUNITY_REPO = "https://grafana-community.github.io/helm-
 /** Pinned chart versions (the CRD chart matches the Prometheus Operator version of the stack chart). */
 export const KUBE_PROMETHEUS_STACK_VERSION = "93.9.0";
 export const PROMETHEUS_OPERATOR_CRDS_VERSION = "33.0.2";
-/** The Helm release name (prefix of every object the chart creates). */
-export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
+export { KUBE_PROMETHEUS_STACK_RELEASE } from "./prometheus-endpoint";
 
 const VERSION = /^\d+\.\d+\.\d+$/;
 
@@ -145,10 +145,10 @@ export function createAlertmanagerFiles(
 }
 
 export interface MonitoringArgs extends AlertmanagerFilesArgs {
-    /** Namespace created for the monitoring stack. @default "monitoring" */
-    readonly namespace?: string;
-    /** Storage class of every volume. @default "managed-csi-premium" */
-    readonly storageClass?: string;
+    /** Namespace created for the monitoring stack (`monitoring.namespace`; the config schema owns its default). */
+    readonly namespace: string;
+    /** Storage class of every volume (`monitoring.storageClass`). */
+    readonly storageClass: string;
     /** `remoteWriteReceiver` (@default false) lets Prometheus accept pushed metrics (the load test's). */
     readonly prometheus: { readonly replicas: number; readonly retention: string; readonly retentionSize: string; readonly storageSize: string; readonly resources: ResourceSpec; readonly remoteWriteReceiver?: boolean };
     readonly alertmanager: { readonly replicas: number; readonly retention: string; readonly storageSize: string; readonly resources: ResourceSpec };
@@ -200,21 +200,19 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:monitoring:Monitoring", name, {}, opts);
         const v = new ArgsValidator(`Monitoring ${name}`);
-        const ns = v.matches("namespace", args.namespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const storageClass = v.matches("storageClass", args.storageClass ?? "managed-csi-premium", /^[a-z0-9][-a-z0-9.]*$/, "a storage class name");
+        // Invariants for any caller (DNS names, pinned chart versions, non-empty allow lists); the
+        // sizes' defaults and ranges (replicas, ports, ...) are the config schema's.
+        const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        const storageClass = v.dnsSubdomain("storageClass", args.storageClass);
         const chartVersion = v.matches("chartVersion", args.chartVersion ?? KUBE_PROMETHEUS_STACK_VERSION, VERSION, "a pinned chart version such as 93.9.0");
         const crdsVersion = v.matches("crdsChartVersion", args.crdsChartVersion ?? PROMETHEUS_OPERATOR_CRDS_VERSION, VERSION, "a pinned chart version such as 33.0.2");
-        v.integer("alertmanager.replicas", args.alertmanager.replicas, 2, 5);
-        v.integer("prometheus.replicas", args.prometheus.replicas, 1, 3);
         validateAlertmanagerFiles(v, args);
         const protect = args.protect ?? false;
 
         v.nonEmpty("network.grafanaIngressNamespaces", args.network.grafanaIngressNamespaces);
         for (const n of args.network.grafanaIngressNamespaces) v.matches("network.grafanaIngressNamespaces", n, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         v.nonEmpty("network.apiServerPorts", args.network.apiServerPorts);
-        for (const p of args.network.apiServerPorts) v.integer("network.apiServerPorts", p, 1, 65535);
         v.nonEmpty("network.receiverPorts", args.network.receiverPorts);
-        for (const p of args.network.receiverPorts) v.integer("network.receiverPorts", p, 1, 65535);
         if (args.network.remoteWrite && !args.prometheus.remoteWriteReceiver) {
             throw v.fail("network.remoteWrite", "unset unless prometheus.remoteWriteReceiver is on (nothing listens for the remote write otherwise)", args.network.remoteWrite.namespace);
         }
@@ -286,7 +284,7 @@ export class Monitoring extends pulumi.ComponentResource {
             name,
             {
                 name: KUBE_PROMETHEUS_STACK_RELEASE,
-                chart: "kube-prometheus-stack",
+                chart: "kube-prometheus-stack", // the chart's name (its release is KUBE_PROMETHEUS_STACK_RELEASE)
                 version: chartVersion,
                 repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
                 namespace: ns,

@@ -39,7 +39,7 @@ export class OperatorMonitoring extends pulumi.ComponentResource {
         super("itops:monitoring:OperatorMonitoring", name, {}, opts);
         const v = new ArgsValidator(`OperatorMonitoring ${name}`);
         const ns = v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name");
+        v.dnsSubdomain("alertmanagerConfigSecretName", args.alertmanagerConfigSecretName);
         validateAlertmanagerFiles(v, args);
         const files = alertmanagerFiles(args);
         const labels = { ...MONITORING_LABELS };

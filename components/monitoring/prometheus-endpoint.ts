@@ -9,7 +9,8 @@
  *   (each field defaults to what the Prometheus Operator creates: the governing Service
  *   `prometheus-operated` on port 9090, in the monitoring namespace).
  */
-import { KUBE_PROMETHEUS_STACK_RELEASE } from "./monitoring";
+/** The Helm release name of the project's kube-prometheus-stack (prefix of every object the chart creates). */
+export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 
 /** Prometheus' port, in the chart and in what the Prometheus Operator creates. */
 export const PROMETHEUS_PORT = 9090;
@@ -23,7 +24,7 @@ export interface PrometheusEndpoint {
     /** Name of Prometheus' Service. */
     readonly service: string;
     readonly port: number;
-    /** `http://<service>.<namespace>.svc:<port>` */
+    /** `http://<service>.<namespace>.svc.cluster.local:<port>` (the cluster DNS name, as the app's target URL). */
     readonly url: string;
 }
 
@@ -43,5 +44,5 @@ export function prometheusEndpoint(where: PrometheusLocation): PrometheusEndpoin
     const namespace = p.namespace ?? where.namespace;
     const service = where.mode === "helm" ? `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus` : p.service ?? OPERATOR_PROMETHEUS_SERVICE;
     const port = p.port ?? PROMETHEUS_PORT;
-    return { namespace, service, port, url: `http://${service}.${namespace}.svc:${port}` };
+    return { namespace, service, port, url: `http://${service}.${namespace}.svc.cluster.local:${port}` };
 }

@@ -1,10 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT, LABEL_KEY, PORT_NAME, PORT_NAME_TEXT } from "../shared/validation";
 import { labelsField } from "../shared/metadata";
 
 const DURATION = /^((\d+)h)?((\d+)m)?((\d+)s)?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * PromQL label matchers of the series Prometheus scrapes through a ServiceMonitor from a Service:
+ * the operator labels them with the Service's `namespace` and `service` name.
+ */
+export function serviceSeriesSelector(s: { readonly namespace: string; readonly service: string }): string {
+    return `namespace="${s.namespace}",service="${s.service}"`;
+}
 
 /** The `spec` of a ServiceMonitor (pure; used by the component and its tests). */
 export function serviceMonitorSpec(a: {
@@ -49,7 +56,7 @@ export class ServiceMonitor extends pulumi.ComponentResource {
     constructor(name: string, args: ServiceMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:monitoring:ServiceMonitor", name, {}, opts);
         const v = new ArgsValidator(`ServiceMonitor ${name}`);
-        v.matches("port", args.port, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Service port name (lower-case letters, digits and '-')");
+        v.matches("port", args.port, PORT_NAME, PORT_NAME_TEXT);
         const path = v.matches("path", args.path ?? "/metrics", /^\/\S*$/, "a URL path starting with /");
         const interval = v.matches("interval", args.interval ?? "30s", DURATION, "a duration such as 30s or 1m");
         if (interval === "" || interval === "0s") throw v.fail("interval", "a positive duration", interval);

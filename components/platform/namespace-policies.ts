@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { defaultDenyPolicy, dnsEgressPolicy, fromNamespaces, NamedNetworkPolicy, NAMESPACE_NAME_LABEL } from "../app/app-namespace";
+import { KUBE_PROMETHEUS_STACK_RELEASE, PROMETHEUS_PORT } from "../monitoring/prometheus-endpoint";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
@@ -32,12 +33,12 @@ export const MONITORING_PODS = {
     prometheus: { "app.kubernetes.io/name": "prometheus" },
     alertmanager: { "app.kubernetes.io/name": "alertmanager" },
     grafana: { "app.kubernetes.io/name": "grafana" },
-    operator: { app: "kube-prometheus-stack-operator", release: "kube-prometheus-stack" },
+    operator: { app: `${KUBE_PROMETHEUS_STACK_RELEASE}-operator`, release: KUBE_PROMETHEUS_STACK_RELEASE },
 } as const;
 
 /** Container ports of the monitoring stack (chart and operator defaults). */
 export const MONITORING_PORTS = {
-    prometheusWeb: 9090,
+    prometheusWeb: PROMETHEUS_PORT,
     alertmanagerWeb: 9093,
     alertmanagerMesh: 9094,
     grafana: 3000,

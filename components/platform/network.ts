@@ -1,13 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import { ArgsValidator } from "../shared/validation";
+import { ArgsValidator, IPV4, IPV4_CIDR } from "../shared/validation";
 
 // ---------------------------------------------------------------------------------------------
 // IPv4 CIDR arithmetic (pure; shared by the config parser and the component's validation)
 // ---------------------------------------------------------------------------------------------
 
-const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** A parsed IPv4 block: first address (as an integer), prefix length, number of addresses. */
 export interface Ipv4Block {
@@ -18,7 +16,7 @@ export interface Ipv4Block {
 
 /** Parses an IPv4 address; undefined when it is not one. */
 export function parseIpv4(ip: string): number | undefined {
-    const m = IPV4_RE.exec(ip);
+    const m = IPV4.exec(ip);
     if (!m) return undefined;
     const octets = m.slice(1, 5).map(Number);
     if (octets.some((o) => o > 255)) return undefined;
@@ -30,7 +28,7 @@ export function parseIpv4(ip: string): number | undefined {
  * (`10.20.8.1/24`): Azure rejects such address prefixes, and they usually hide a typo.
  */
 export function parseCidr(cidr: string): Ipv4Block | undefined {
-    const m = CIDR_RE.exec(cidr);
+    const m = IPV4_CIDR.exec(cidr);
     if (!m) return undefined;
     const start = parseIpv4(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`);
     const prefix = Number(m[5]);

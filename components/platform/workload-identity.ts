@@ -57,7 +57,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
         const v = new ArgsValidator(`WorkloadIdentity ${name}`);
         v.matches("identityName", args.identityName, /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/, "3-128 letters, digits, '-' or '_', starting with a letter or digit");
         v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("serviceAccountName", args.serviceAccountName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a DNS-1123 subdomain");
+        v.dnsSubdomain("serviceAccountName", args.serviceAccountName);
         v.matches("roleId", args.roleId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a role definition GUID");
         this.subject = serviceAccountSubject(args.namespace, args.serviceAccountName);
 

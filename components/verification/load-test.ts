@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { createNetworkPolicies, podSecurityLabels } from "../app/app-namespace";
 import { loadTestNetworkPolicySpecs, urlPort } from "../platform/namespace-policies";
-import { ArgsValidator, DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../shared/validation";
+import { ArgsValidator } from "../shared/validation";
+import type { LoadTestConfig } from "../../infra/config/verification";
 
 /** The k6 script shipped to the cluster (and run by the tests with the real k6 binary). */
 export const K6_SCRIPT_PATH = path.join(__dirname, "container-scripts", "load-test.js");
@@ -23,8 +24,6 @@ export const DEFAULT_K6_IMAGE = "grafana/k6:1.8.1";
 /** UID/GID of the `k6` user of the grafana/k6 image. */
 export const K6_UID = 12345;
 
-/** A pinned image reference: `repo:tag` (not `latest`) or `repo@sha256:...`. */
-export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[0-9A-Za-z][0-9A-Za-z._-]{0,127}|@sha256:[0-9a-f]{64})$/;
 /** k6 durations the config accepts: `90s`, `5m`, `1h30m`. */
 export const K6_DURATION = /^(?=\d)((\d+)h)?((\d+)m)?((\d+)s)?$/;
 
@@ -35,21 +34,22 @@ export function durationSeconds(d: string): number {
     return Number(m[2] ?? 0) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[6] ?? 0);
 }
 
-/** What the load test does; the environment of the k6 script (see the script's header). */
-export interface LoadProfile {
-    readonly targetUrl: string;
-    readonly rate: number;
-    readonly duration: string;
-    readonly preAllocatedVUs: number;
-    readonly maxVUs: number;
-    readonly p95Ms: number;
-    readonly maxErrorRatio: number;
+/**
+ * The load test's settings as `verification.loadTest` of the stack configuration gives them: one
+ * type for the config, the component and the k6 script; the schema (infra/config/verification.ts)
+ * owns their defaults and ranges.
+ */
+export type LoadTestSettings = Pick<
+    LoadTestConfig,
+    "namespace" | "appNamespace" | "targetUrl" | "rate" | "duration" | "preAllocatedVUs" | "maxVUs" | "p95Ms" | "maxErrorRatio" | "minScaleUp" | "prometheusRemoteWriteUrl" | "runId" | "image"
+>;
+
+/** What the load test does: the environment of the k6 script (see the script's header). */
+export type LoadProfile = Pick<LoadTestSettings, "targetUrl" | "rate" | "duration" | "preAllocatedVUs" | "maxVUs" | "p95Ms" | "maxErrorRatio" | "minScaleUp" | "prometheusRemoteWriteUrl"> & {
     /** API-server URL of the HPA, or undefined for no scaling check. */
     readonly hpaUrl?: string;
     readonly hpaPollSeconds: number;
-    readonly minScaleUp: number;
-    readonly prometheusRemoteWriteUrl?: string;
-}
+};
 
 /** The API-server URL of an HPA (autoscaling/v2), as the in-cluster k6 reads it. */
 export function hpaApiUrl(namespace: string, hpaName: string, apiServer = "https://kubernetes.default.svc"): string {
@@ -98,46 +98,18 @@ export interface LoadTestResources {
 
 export const DEFAULT_LOAD_TEST_RESOURCES: LoadTestResources = { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "256Mi", memoryLimit: "1Gi" };
 
-export interface LoadTestArgs {
-    /** Namespace the Job runs in (created by the component, Pod Security `restricted`). */
-    readonly namespace: string;
-    /** Namespace of the app (its HPA and Service); must exist. */
-    readonly appNamespace: string;
-    /** URL k6 sends its load to (the app's Service or route). */
-    readonly targetUrl: pulumi.Input<string>;
-    /** Requests per second (constant-arrival-rate). */
-    readonly rate: number;
-    /** How long the rate is held (k6 duration, 10s to 2h). */
-    readonly duration: string;
-    /** Threshold: p95 of the response time in milliseconds. */
-    readonly p95Ms: number;
-    /** Threshold: largest tolerated ratio of failed requests (0-1). */
-    readonly maxErrorRatio: number;
-    /** Pre-allocated virtual users. @default rate */
-    readonly preAllocatedVUs?: number;
-    /** Most virtual users k6 may start. @default 5 × preAllocatedVUs */
-    readonly maxVUs?: number;
-    /** Name of the app's HPA for the scaling check; undefined: no scaling check. @default undefined */
+export interface LoadTestArgs extends LoadTestSettings, Partial<Pick<LoadTestConfig, "appPortName">> {
+    /** Name of the app's HPA for the scaling check; undefined: no scaling check. */
     readonly hpaName?: string;
-    /** Replicas the HPA must add during the run. @default 1 */
-    readonly minScaleUp?: number;
-    /** How often the HPA is read, seconds. @default 10 */
+    /** Labels of the app's pods (NetworkPolicy pod selector): the workload's (`ItOpsApp.labels`). */
+    readonly appPodLabels: Readonly<Record<string, string>>;
+    /** Namespace of Prometheus, the remote write's destination (`monitoring.prometheus.namespace`). */
+    readonly prometheusNamespace: string;
+    /** TCP ports of the API server as pods reach it (the scaling check reads the HPA): `monitoring.network.apiServerPorts`. */
+    readonly apiServerPorts: readonly number[];
+    /** How often the HPA is read, seconds (not a config key). @default 10 */
     readonly hpaPollSeconds?: number;
-    /** Name of the app's container port (NetworkPolicy allowing the load in); undefined: no policy. @default undefined */
-    readonly appPortName?: string;
-    /** Labels of the app's pods (NetworkPolicy pod selector). @default { app: "it-ops-system" } */
-    readonly appPodLabels?: Readonly<Record<string, string>>;
-    /** Prometheus remote-write endpoint (receiver must be enabled). @default undefined (no export) */
-    readonly prometheusRemoteWriteUrl?: string;
-    /** Suffix of the Job name; change it to run the test again. @default "1" */
-    readonly runId?: string;
-    /** k6 image, pinned. @default DEFAULT_K6_IMAGE */
-    readonly image?: string;
-    /** Namespace of Prometheus, the remote write's destination. @default "monitoring" */
-    readonly prometheusNamespace?: string;
-    /** TCP ports of the API server as pods reach it (the scaling check reads the HPA). @default [443] */
-    readonly apiServerPorts?: readonly number[];
-    /** Resources of the k6 container. @default DEFAULT_LOAD_TEST_RESOURCES */
+    /** Resources of the k6 container (not a config key). @default DEFAULT_LOAD_TEST_RESOURCES */
     readonly resources?: LoadTestResources;
 }
 
@@ -163,32 +135,18 @@ export class LoadTest extends pulumi.ComponentResource {
     constructor(name: string, args: LoadTestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:verification:LoadTest", name, {}, opts);
         const v = new ArgsValidator("LoadTest");
-        v.matches("namespace", args.namespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        v.matches("appNamespace", args.appNamespace, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        if (args.namespace === args.appNamespace) throw v.fail("namespace", `a namespace other than appNamespace (${args.appNamespace})`, args.namespace);
-        if (typeof args.targetUrl === "string") v.matches("targetUrl", args.targetUrl, /^https?:\/\/[^\s/?#]+(\/\S*)?$/, "an http:// or https:// URL");
-        v.integer("rate", args.rate, 1, 10000);
-        v.matches("duration", args.duration, K6_DURATION, "a k6 duration such as 90s, 5m or 1h30m");
+        // Invariants for any caller (DNS names, the pinned image, a non-empty allow list); the schema
+        // owns the settings' defaults and ranges.
+        v.dnsLabel("namespace", args.namespace);
+        v.dnsLabel("appNamespace", args.appNamespace);
+        if (args.hpaName !== undefined) v.dnsLabel("hpaName", args.hpaName);
+        const prometheusNamespace = v.dnsLabel("prometheusNamespace", args.prometheusNamespace);
+        const { preAllocatedVUs, maxVUs, minScaleUp, runId, appPodLabels, apiServerPorts } = args;
         const seconds = durationSeconds(args.duration);
-        if (seconds < 10 || seconds > 7200) throw v.fail("duration", "between 10s and 2h", args.duration);
-        v.integer("p95Ms", args.p95Ms, 1, 60000);
-        if (!(typeof args.maxErrorRatio === "number" && args.maxErrorRatio >= 0 && args.maxErrorRatio <= 1)) throw v.fail("maxErrorRatio", "a number from 0 to 1", args.maxErrorRatio);
-        const preAllocatedVUs = v.integer("preAllocatedVUs", args.preAllocatedVUs ?? args.rate, 1, 10000);
-        const maxVUs = v.integer("maxVUs", args.maxVUs ?? preAllocatedVUs * 5, preAllocatedVUs, 50000);
-        if (args.hpaName !== undefined) v.matches("hpaName", args.hpaName, DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const minScaleUp = v.integer("minScaleUp", args.minScaleUp ?? 1, 1, 100);
         const hpaPollSeconds = v.integer("hpaPollSeconds", args.hpaPollSeconds ?? 10, 1, 300);
-        if (args.appPortName !== undefined) v.matches("appPortName", args.appPortName, /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, "a container port name (IANA_SVC_NAME, at most 15 characters)");
-        if (args.prometheusRemoteWriteUrl !== undefined) v.matches("prometheusRemoteWriteUrl", args.prometheusRemoteWriteUrl, /^https?:\/\/[^\s/]+\/\S*$/, "an http(s) URL with a path");
-        const runId = v.matches("runId", args.runId ?? "1", /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, "1-40 lower-case letters, digits or '-'");
-        const image = v.matches("image", args.image ?? DEFAULT_K6_IMAGE, PINNED_IMAGE, "a pinned image reference (repo:tag or repo@sha256:digest)");
-        if (/:latest$/.test(image)) throw v.fail("image", "a pinned image reference (not :latest)", image);
+        const image = v.pinnedImage("image", args.image);
         const res = args.resources ?? DEFAULT_LOAD_TEST_RESOURCES;
-        const appPodLabels = args.appPodLabels ?? { app: "it-ops-system" };
-        const prometheusNamespace = v.matches("prometheusNamespace", args.prometheusNamespace ?? "monitoring", DNS1123_LABEL, DNS1123_LABEL_TEXT);
-        const apiServerPorts = args.apiServerPorts ?? [443];
         v.nonEmpty("apiServerPorts", apiServerPorts);
-        for (const p of apiServerPorts) v.integer("apiServerPorts", p, 1, 65535);
 
         this.namespace = args.namespace;
         this.jobName = loadTestJobName(runId);

@@ -83,7 +83,7 @@ const ipv4Cidr = z
     .string({ error: "must be a string" })
     .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR such as 10.20.0.0/24 (NetworkPolicies match IP blocks, not host names)" })
     .refine((c) => !IPV4_CIDR.test(c) || isIpv4Cidr(c), { error: "must be an IPv4 CIDR such as 10.20.0.0/24" })
-    .refine((c) => IPV4_CIDR.exec(c)?.[5] !== "0", { error: "must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only" });
+    .refine((c) => !c.endsWith("/0"), { error: "must not be 0.0.0.0/0-wide: egress is allowed to the database endpoint only" });
 
 /** `it-ops-infra:app`. */
 export const appSchema = obj({

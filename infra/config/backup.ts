@@ -6,10 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
 import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
-import { imagePinProblem } from "../../components/backup/mongo-backup";
+import { IPV4_CIDR, isIpv4Cidr, QUANTITY, QUANTITY_TEXT } from "../../components/shared/validation";
 import { z } from "zod";
 import { ClusterMode } from "./platform";
-import { bool, dnsLabel, dnsSubdomain, int, list, notHere, obj, oneOf, optionalSecret, parseContext, problem, Resolved, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
+import { bool, dnsLabel, dnsSubdomain, int, list, notHere, obj, oneOf, optionalSecret, parseContext, pinnedImage, problem, Resolved, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
 
 /** Kubernetes resource quantities of the backup containers. */
 export interface BackupResources {
@@ -111,7 +111,6 @@ export interface BackupNetworkConfig {
     readonly httpsCidrs: readonly string[];
 }
 
-const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 const CIDR_TEXT = "an IPv4 CIDR such as 10.20.8.0/24";
 
 export const DEFAULT_BACKUP_SCHEDULE = "0 2 * * *";
@@ -121,7 +120,6 @@ export const DEFAULT_MONGO_IMAGE = "mongo:7.0.14";
 export const DEFAULT_AZCOPY_IMAGE = "mcr.microsoft.com/azure-storage/azcopy:10.27.1";
 
 const ACCOUNT_PREFIX = /^[a-z0-9]{3,16}$/;
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$/;
 
 const schedule = (def: string, what: string) =>
@@ -134,17 +132,10 @@ const schedule = (def: string, what: string) =>
         .default(def)
         .describe(what);
 
-const image = (def: string, what: string) =>
-    str()
-        .superRefine((v, ctx) => {
-            const p = imagePinProblem(v);
-            if (p) problem(ctx, [], `must be a pinned image reference (repo:tag other than latest, or repo@sha256:digest): ${p}`, v);
-        }, WHEN_VALID)
-        .default(def)
-        .describe(what);
+const image = (def: string, what: string) => pinnedImage().default(def).describe(what);
 
-const quantity = (def: string, what: string) => str({ pattern: QUANTITY, text: "a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi" }).default(def).describe(what);
-const cidrs = () => list(str({ pattern: CIDR, text: CIDR_TEXT }), { minItems: 1 });
+const quantity = (def: string, what: string) => str({ pattern: QUANTITY, text: QUANTITY_TEXT }).default(def).describe(what);
+const cidrs = () => list(str({ pattern: IPV4_CIDR, text: CIDR_TEXT }).refine((c) => !IPV4_CIDR.test(c) || isIpv4Cidr(c), { error: `must be ${CIDR_TEXT}` }), { minItems: 1 });
 
 const existingTarget = obj({
     identityClientId: uuid().describe("Client id of a user-assigned managed identity federated with the backup ServiceAccount (write access)."),

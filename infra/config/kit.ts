@@ -13,7 +13,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS1123_LABEL, DNS1123_LABEL_TEXT } from "../../components/shared/validation";
+import { DNS1123_LABEL, DNS1123_LABEL_TEXT, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_TEXT, IPV4_CIDR, isIpv4Cidr, PINNED_IMAGE_TEXT, pinnedImageProblem } from "../../components/shared/validation";
+
+// The shared value rules (components/shared/validation.ts) that the schema applies too: defined once there.
+export { IPV4_CIDR, isIpv4Cidr };
 
 // A stack's configuration is parsed once per process: zod's JIT (object parsers generated with
 // `new Function` on first use) only pays off over many parses, so it is off.
@@ -63,17 +66,8 @@ export function show(value: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** DNS-1123 subdomain: dot-separated labels, max 253. */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Canonical textual UUID (Entra object ids, tenant ids, client ids). */
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** An IPv4 CIDR's form (octets and prefix length are checked by {@link isIpv4Cidr}). */
-export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-/** Whether `c` is an IPv4 CIDR: four octets <= 255 and a prefix length <= 32. */
-export function isIpv4Cidr(c: string): boolean {
-    const m = IPV4_CIDR.exec(c);
-    return !!m && !(m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32);
-}
 /** A Prometheus/Alertmanager duration such as `5m`, `30s`, `1h30m`. */
 export const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
 
@@ -143,11 +137,19 @@ export function dnsLabelItem(what?: string) {
 
 /** A DNS-1123 subdomain (names of ConfigMaps, Secrets, host names). */
 export function dnsSubdomain() {
-    return str({ maxLength: 253, pattern: DNS1123_SUBDOMAIN, text: "a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)" });
+    return str({ pattern: DNS1123_SUBDOMAIN, text: DNS1123_SUBDOMAIN_TEXT });
 }
 
 export function uuid(text = "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") {
     return str({ pattern: UUID, text });
+}
+
+/** A pinned image reference (full `[registry/]repository:tag` other than latest, or `@sha256:` digest): the components' rule (pinnedImageProblem). */
+export function pinnedImage() {
+    return z.string({ error: typeError("a string") }).superRefine((v, ctx) => {
+        const p = pinnedImageProblem(v);
+        if (p) ctx.addIssue({ code: "custom", message: `must be ${PINNED_IMAGE_TEXT}: ${p}`, input: v });
+    });
 }
 
 /** A Prometheus/Alertmanager duration such as `5m`, `30s`, `1h30m`. */
@@ -235,6 +237,7 @@ export const REMOVED_KEYS: Readonly<Record<string, string>> = {
     "verification.checks.prometheusPort": "Prometheus' port is derived: monitoring.prometheus.port",
     "migration.gate.prometheusNamespace": "the gate's Prometheus is derived: monitoring.prometheus.namespace (the `prometheus` stack output)",
     "migration.gate.prometheusService": "the gate's Prometheus is derived: monitoring.prometheus.service (the `prometheus` stack output)",
+    "verification.loadTest.prometheusRemoteWriteUrl": "Prometheus' URL is derived from monitoring.prometheus: set verification.loadTest.remoteWrite: true",
 };
 
 /** A secret string as the schema parses it: resolved to a Pulumi secret by {@link resolveSecrets}. */

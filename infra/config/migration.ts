@@ -9,9 +9,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../../components/migration/weighted-route";
 import { z } from "zod";
-import { HTTP_PATH } from "../../components/app/app-spec";
+import { HTTP_PATH } from "../../components/shared/validation";
+import { COPY_RUN_ID } from "../../components/migration/data-copy-job";
+import { ROUTE_HOST } from "../../components/migration/weighted-route";
+import { serviceSeriesSelector } from "../../components/monitoring/service-monitor";
 import { DEFAULT_MONGO_IMAGE } from "./backup";
-import { bool, dnsLabel, dnsSubdomain, duration, int, list, num, obj, oneOf, optionalSecret, problem, Resolved, SecretRef, section, str, WHEN_VALID } from "./kit";
+import { bool, dnsLabel, dnsSubdomain, duration, int, list, num, obj, oneOf, optionalSecret, pinnedImage, problem, Resolved, SecretRef, section, str, WHEN_VALID } from "./kit";
 
 export { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode };
 
@@ -90,13 +93,10 @@ export type MigrationConfig = { readonly enabled: false } | EnabledMigrationConf
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
-const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/;
 
 const MONGODB_URI = { pattern: /^mongodb(\+srv)?:\/\/\S+$/, text: "a MongoDB connection string (mongodb:// or mongodb+srv://)" };
-const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 /** Defaults of a copy run (applied once `runId` is set: the other keys alone start no copy). */
 const COPY_DEFAULTS = { image: DEFAULT_MONGO_IMAGE, timeoutMinutes: 240, databasePorts: [27017] } as const;
 const COPY_FIELDS = ["sourceUri", "targetUri", "image", "timeoutMinutes", "databasePorts"] as const;
@@ -113,13 +113,12 @@ const stepsSchema = list(int({ min: 0, max: 100 }), { minItems: 2 })
     .describe("The new system's share of traffic per stage, in percent (0 first, 100 last, strictly increasing).");
 
 const copySchema = section({
-    runId: str({ pattern: RUN_ID, text: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" })
+    runId: str({ pattern: COPY_RUN_ID, text: "a run id of 1-20 lower-case letters, digits or '-' (part of the Job name), such as 20260301-1" })
         .optional()
         .describe("Part of the copy Job's name: a new run id is a new, explicit rerun. Without it, no copy runs."),
     sourceUri: optionalSecret(MONGODB_URI).describe("Connection string of the old database (secret; required with runId)."),
     targetUri: optionalSecret(MONGODB_URI).describe("Connection string of the new database (secret; required with runId)."),
-    image: str({ pattern: IMAGE, text: "an image reference with a pinned tag or digest, such as myacr.azurecr.io/mongo:7.0.14" })
-        .refine((v) => !/:latest$/.test(v), { error: "must be pinned to a version tag or digest, not latest" })
+    image: pinnedImage()
         .optional()
         .describe("Image with mongodump, mongorestore and mongosh (pinned).")
         .meta({ default: COPY_DEFAULTS.image }),
@@ -151,7 +150,7 @@ const full = obj({
     stage: int({ min: 0 }).default(0).describe("Index into steps: the current stage (<= the last index of steps)."),
     routing: oneOf(ROUTING_MODES).default("gateway").describe("How traffic is split: a Gateway API HTTPRoute or an nginx canary Ingress."),
     dataStrategy: oneOf(DATA_STRATEGIES).default("cutover").describe("cutover: two databases, stages of 0 or 100 % only; shared/synced allow a gradual ramp."),
-    hosts: list(str({ pattern: HOST, text: "a fully qualified host name such as itops.example.com" }), { minItems: 1 })
+    hosts: list(str({ pattern: ROUTE_HOST, text: "a fully qualified host name such as itops.example.com" }), { minItems: 1 })
         .superRefine((h, ctx) => {
             if (new Set(h).size !== h.length) problem(ctx, [], "must not repeat a host", h);
         }, WHEN_VALID)
@@ -185,8 +184,9 @@ const full = obj({
         maxP95Seconds: num({ min: 0.001, max: 600 }).default(1).describe("Highest tolerated p95 latency in seconds."),
         window: duration().default("5m").describe("Rate window of the gate queries and the alert."),
         selector: str({ pattern: SELECTOR, text: 'PromQL label matchers such as namespace="production",service="it-ops-system"' })
-            .default('namespace="production",service="it-ops-system"')
-            .describe("PromQL label matchers selecting the new system's http_requests_total series."),
+            .optional()
+            .describe("PromQL label matchers selecting the new system's http_requests_total series (stack output migrationGateSelector).")
+            .meta({ derivedDefault: 'the new system\'s own series: namespace="<app.namespace>",service="<app.name>"' }),
     }).describe("Thresholds of the health gate of scripts/migrate.sh next and of the level-2 alert."),
 }).superRefine((m, ctx) => {
     const last = m.steps.length - 1;
@@ -228,9 +228,17 @@ const disabled = obj({ enabled: z.literal(false, { error: "must be true or false
  */
 export const migrationSchemas = { disabled, full } as const;
 
+/** What the migration section derives from the app section. */
+export interface MigrationContext {
+    /** The new system's Service (`app.namespace`, `app.name`): the gate's default series. */
+    readonly appService: { readonly namespace: string; readonly service: string };
+}
+
 /** The parsed migration: `{ enabled: false }` unless enabled. */
-export function finishMigration(m: Resolved<z.output<typeof full>> | { enabled: false }): MigrationConfig {
+export function finishMigration(m: Resolved<z.output<typeof full>> | { enabled: false }, ctx: MigrationContext): MigrationConfig {
     if (!m.enabled) return { enabled: false };
     const g = m.gateway;
-    return { ...m, tlsSecretName: m.tlsSecretName, gateway: { name: g.name, namespace: g.namespace, className: g.className } } as EnabledMigrationConfig;
+    // Default gate selector: the new system's own series (as its ServiceMonitor labels them), derived from app.*.
+    const gate = { ...m.gate, selector: m.gate.selector ?? serviceSeriesSelector(ctx.appService) };
+    return { ...m, gate, tlsSecretName: m.tlsSecretName, gateway: { name: g.name, namespace: g.namespace, className: g.className } } as EnabledMigrationConfig;
 }

@@ -11,6 +11,7 @@ import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, Reso
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
 import { z } from "zod";
 import { PrometheusEndpoint, prometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { LABEL_KEY, LABEL_VALUE } from "../../components/shared/validation";
 import { bool, dnsLabel, dnsLabelItem, dnsSubdomain, duration, int, list, notHere, num, obj, oneOf, optionalSecret, problem, Resolved, secret, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
 
 export interface OnCallConfig extends OnCallSpec {
@@ -125,8 +126,6 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
 const URL = /^https:\/\/\S+$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
 export function durationSeconds(d: string): number {

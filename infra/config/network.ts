@@ -25,6 +25,7 @@ import {
 } from "../../components/platform/network";
 import { z } from "zod";
 import { requiredNodeIps } from "../../components/platform/network";
+import { IPV4, isIpv4 } from "../../components/shared/validation";
 import { bool, int, list, obj, parseContext, problem, section, str, WHEN_VALID } from "./kit";
 
 export interface NetworkConfig {
@@ -107,7 +108,8 @@ export const networkSchema = obj({
             .default("userAssignedNATGateway")
             .describe("How nodes reach the Internet."),
         idleTimeoutMinutes: int({ min: 4, max: 120 }).optional().describe("NAT gateway idle timeout (type userAssignedNATGateway; default 4)."),
-        firewallPrivateIp: str({ pattern: /^\d{1,3}(\.\d{1,3}){3}$/, text: "the firewall's private IPv4 address (the default route's next hop)" })
+        firewallPrivateIp: str({ pattern: IPV4, text: "the firewall's private IPv4 address (the default route's next hop)" })
+            .refine((v) => !IPV4.test(v) || isIpv4(v), { error: "must be the firewall's private IPv4 address (the default route's next hop)" })
             .refine((ip) => parseIpv4(ip) !== undefined, { error: "must be an IPv4 address" })
             .optional()
             .describe("The firewall's private IP, the default route's next hop (type userDefinedRouting)."),

@@ -20,6 +20,7 @@ import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFE
 import { NetworkConfig, networkSchema, finishNetwork } from "./network";
 import { KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "../../components/platform/kubeconfig";
 import { z } from "zod";
+import { IPV4, isIpv4 } from "../../components/shared/validation";
 import { bool, dnsLabelItem, IPV4_CIDR, isIpv4Cidr, int, list, notHere, obj, oneOf, problem, section, str, stringMap, uuid, WHEN_VALID } from "./kit";
 
 /** A node pool of the cluster (autoscaled between minCount and maxCount). */
@@ -165,7 +166,6 @@ const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
@@ -302,7 +302,7 @@ export const aksClusterSchema = obj({
     kubeloginMode: oneOf(KUBELOGIN_LOGIN_MODES).default("azurecli").describe("kubelogin login mode of the exported kubeconfig."),
     podCidr: ipv4Cidr().default("10.244.0.0/16").describe("Pod CIDR (Azure CNI overlay)."),
     serviceCidr: ipv4Cidr().default("10.0.0.0/16").describe("Service CIDR."),
-    dnsServiceIP: str({ pattern: IPV4, text: "an IPv4 address" }).default("10.0.0.10").describe("Cluster DNS Service IP (inside serviceCidr)."),
+    dnsServiceIP: str({ pattern: IPV4, text: "an IPv4 address" }).refine((v) => !IPV4.test(v) || isIpv4(v), { error: "must be an IPv4 address" }).default("10.0.0.10").describe("Cluster DNS Service IP (inside serviceCidr)."),
     systemPool: nodePool("system", { name: "system", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
     userPool: nodePool("user", { name: "user", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }),
     upgradeWindow: window("Window for Kubernetes version upgrades.", { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 }),

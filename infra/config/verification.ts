@@ -4,12 +4,14 @@
  * `scripts/verify-staging.sh` reads (through the `verifyEnv` stack output / `verify.env`).
  */
 import type { PodSecurityLevel } from "../../components/app/app-namespace";
-import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION, PINNED_IMAGE } from "../../components/verification/load-test";
+import { DEFAULT_K6_IMAGE, durationSeconds, K6_DURATION } from "../../components/verification/load-test";
 import { z } from "zod";
-import { KUBE_PROMETHEUS_STACK_RELEASE } from "../../components/monitoring/monitoring";
-import type { PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { KUBE_PROMETHEUS_STACK_RELEASE, type PrometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
+import { MONITORING_PORTS } from "../../components/platform/namespace-policies";
+import { PORT_NAMES } from "../../components/app/app-spec";
+import { PORT_NAME } from "../../components/shared/validation";
 import { SEVERITIES } from "../../components/monitoring/alert-rule";
-import { bool, ConfigError, ConfigProblem, dnsLabel, formatIssues, int, show, num, oneOf, problem, section, str, uuid, WHEN_VALID } from "./kit";
+import { bool, ConfigError, ConfigProblem, dnsLabel, formatIssues, int, show, num, oneOf, pinnedImage, problem, section, str, uuid, WHEN_VALID } from "./kit";
 
 /** The Pod Security levels the checklist may expect of the workload's namespace (the namespace labels' levels, less `privileged`). */
 export const CHECKED_POD_SECURITY_LEVELS = ["restricted", "baseline"] as const satisfies readonly PodSecurityLevel[];
@@ -37,7 +39,10 @@ export interface LoadTestConfig {
     readonly scalingCheck: boolean;
     readonly hpaName: string;
     readonly minScaleUp: number;
-    /** Prometheus remote-write endpoint for k6's metrics; absent: no export. */
+    /**
+     * Prometheus remote-write endpoint for k6's metrics (derived: `<monitoring.prometheus.url>/api/v1/write`
+     * when `remoteWrite` is on); absent: no export.
+     */
     readonly prometheusRemoteWriteUrl?: string;
     readonly runId: string;
     readonly image: string;
@@ -85,13 +90,19 @@ export interface VerifiedWorkload {
     readonly httpPort: number;
 }
 
+/** What the verification section derives from other sections. */
+export interface VerificationContext {
+    /** The stack's Prometheus (`monitoring.prometheus`): where the load test's remote write goes. */
+    readonly prometheus: PrometheusEndpoint;
+}
+
 /** `it-ops-infra:verification`. */
 export const verificationSchema = section({
     loadTest: section({
         enabled: bool().default(false).describe("Run the in-cluster k6 load test."),
         namespace: dnsLabel().default("load-test").describe("Namespace of the k6 Job (not the app's)."),
-        appPortName: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, text: "a container port name (at most 15 lower-case letters, digits or '-')" })
-            .default("http")
+        appPortName: str({ pattern: PORT_NAME, text: "a container port name (at most 15 lower-case letters, digits or '-')" })
+            .default(PORT_NAMES.http)
             .describe("Name of the app's container port (NetworkPolicy letting the load in)."),
         targetUrl: str({ pattern: URL_RE, text: URL_TEXT }).optional().describe("URL the load goes to.").meta({ derivedDefault: "http://<app.name>.<app.namespace>.svc.cluster.local:<app.ports.http>/" }),
         rate: int({ min: 1, max: 10000 }).default(20).describe("Requests per second."),
@@ -105,12 +116,11 @@ export const verificationSchema = section({
         maxErrorRatio: num({ min: 0, max: 1 }).default(0.01).describe("Threshold of the error ratio (0-1)."),
         scalingCheck: bool().default(true).describe("Assert that the HPA scaled up during the load."),
         minScaleUp: int({ min: 1, max: 100 }).default(1).describe("Replicas the HPA must add during the load."),
-        prometheusRemoteWriteUrl: str({ pattern: URL_RE, text: URL_TEXT }).optional().describe("Prometheus remote-write endpoint for k6's metrics; absent: no export."),
+        remoteWrite: bool().default(false).describe("Push k6's metrics to the stack's Prometheus (its remote-write receiver at <monitoring.prometheus.url>/api/v1/write, derived)."),
         runId: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, text: "1-40 lower-case letters, digits or '-' (the Job is named k6-load-test-<runId>)" })
             .default("1")
             .describe("Part of the Job's name: a new run id reruns the load test."),
-        image: str({ pattern: PINNED_IMAGE, text: "a pinned image reference (repo:tag or repo@sha256:digest)" })
-            .refine((v) => !/:latest$/.test(v), { error: "must be pinned to a version, not latest" })
+        image: pinnedImage()
             .default(DEFAULT_K6_IMAGE)
             .describe("k6 image (pinned)."),
     })
@@ -127,7 +137,7 @@ export const verificationSchema = section({
     checks: section({
         readerGroupObjectId: uuid().optional().describe("Entra group whose members only read (must be able to read, must not change)."),
         alertmanagerService: dnsLabel().default(`${KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager`).describe("Alertmanager's Service."),
-        alertmanagerPort: int({ min: 1, max: 65535 }).default(9093).describe("Alertmanager's port."),
+        alertmanagerPort: int({ min: 1, max: 65535 }).default(MONITORING_PORTS.alertmanagerWeb).describe("Alertmanager's port."),
         syntheticAlertSeverity: oneOf(SEVERITIES).default("level4").describe("Severity of the synthetic alert."),
         expectedReceiver: str({ pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, text: "an Alertmanager receiver name" }).default("level4").describe("The receiver the synthetic alert must reach."),
         podSecurityLevel: oneOf(CHECKED_POD_SECURITY_LEVELS).default("restricted").describe("Pod Security level the workload's namespace must enforce."),
@@ -138,8 +148,8 @@ export const verificationSchema = section({
 }).describe("Staging verification suite: load test, report dashboard, Defender, verify-staging.sh settings.");
 
 /** The verification section for the given workload (its namespace, Service and port come from the app). */
-export function finishVerification(v: z.output<typeof verificationSchema>, app: VerifiedWorkload, fail: (path: string, message: string, value?: unknown) => void): VerificationConfig {
-    const { maxVUsGiven: _g, targetUrl, ...lt } = v.loadTest;
+export function finishVerification(v: z.output<typeof verificationSchema>, app: VerifiedWorkload, ctx: VerificationContext, fail: (path: string, message: string, value?: unknown) => void): VerificationConfig {
+    const { maxVUsGiven: _g, targetUrl, remoteWrite, ...lt } = v.loadTest;
     if (lt.namespace === app.namespace) fail("verification.loadTest.namespace", `must differ from the app's namespace (${app.namespace})`, lt.namespace);
     return {
         loadTest: {
@@ -149,7 +159,8 @@ export function finishVerification(v: z.output<typeof verificationSchema>, app: 
             servicePort: app.httpPort,
             hpaName: app.name,
             targetUrl: targetUrl ?? defaultTargetUrl(app.name, app.namespace, app.httpPort),
-            prometheusRemoteWriteUrl: lt.prometheusRemoteWriteUrl,
+            // The stack's own Prometheus (the only one the load test's NetworkPolicy lets it reach): its URL is derived.
+            prometheusRemoteWriteUrl: remoteWrite ? `${ctx.prometheus.url}/api/v1/write` : undefined,
         },
         defenderForContainers: v.defenderForContainers,
         reportDashboard: v.reportDashboard,
@@ -158,12 +169,12 @@ export function finishVerification(v: z.output<typeof verificationSchema>, app: 
 }
 
 /** Parses a raw `verification` section alone (tests and tools): a {@link ConfigError} lists its problems. */
-export function parseVerification(raw: unknown, app: VerifiedWorkload): VerificationConfig {
+export function parseVerification(raw: unknown, app: VerifiedWorkload, ctx: VerificationContext): VerificationConfig {
     const prefix = "it-ops-infra:";
     const r = verificationSchema.safeParse(raw, { reportInput: true });
     const problems: ConfigProblem[] = r.success ? [] : formatIssues(r.error.issues, prefix, ["verification"]);
     if (!r.success) throw ConfigError.of(problems);
-    const out = finishVerification(r.data, app, (path, message, value) => problems.push({ key: `${prefix}${path}`, message: `${prefix}${path} ${message}${value !== undefined ? `, got ${show(value)}` : ""}` }));
+    const out = finishVerification(r.data, app, ctx, (path, message, value) => problems.push({ key: `${prefix}${path}`, message: `${prefix}${path} ${message}${value !== undefined ? `, got ${show(value)}` : ""}` }));
     if (problems.length) throw ConfigError.of(problems);
     return out;
 }
