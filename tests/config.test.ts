@@ -265,17 +265,17 @@ describe("monitoring.prometheus: the one derived Prometheus endpoint", () => {
         const p = parse("production", ["monitoring.namespace=observability"]).monitoring.prometheus;
         assert.deepEqual(
             { namespace: p.namespace, service: p.service, port: p.port, url: p.url },
-            { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc:9090" },
+            { namespace: "observability", service: "kube-prometheus-stack-prometheus", port: 9090, url: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090" },
         );
     });
 
     it("mode existing-operator: defaults to the operator's Service in monitoring.namespace; each field may be set", () => {
-        assert.deepEqual(parse("production", OPERATOR).monitoring.prometheus, { namespace: "monitoring", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.monitoring.svc:9090" });
+        assert.deepEqual(parse("production", OPERATOR).monitoring.prometheus, { namespace: "monitoring", service: "prometheus-operated", port: 9090, url: "http://prometheus-operated.monitoring.svc.cluster.local:9090" });
         assert.deepEqual(parse("production", [...OPERATOR, 'monitoring.prometheus={"namespace":"obs","service":"prom","port":9091}']).monitoring.prometheus, {
             namespace: "obs",
             service: "prom",
             port: 9091,
-            url: "http://prom.obs.svc:9091",
+            url: "http://prom.obs.svc.cluster.local:9091",
         });
     });
 
