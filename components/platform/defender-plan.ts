@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as security from "@pulumi/azure-native/security";
-import { ArgsValidator } from "../shared/validation";
+import { ArgsValidator, UUID } from "../shared/validation";
 
 /** Defender plans this project enables. */
 export const DEFENDER_PLANS = ["Containers"] as const;
@@ -13,11 +13,9 @@ export type DefenderPlanName = (typeof DEFENDER_PLANS)[number];
 export const DEFENDER_TIERS = ["Free", "Standard"] as const;
 export type DefenderTier = (typeof DEFENDER_TIERS)[number];
 
-const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** The ARM scope of a subscription. */
 export function subscriptionScope(subscriptionId: string): string {
-    if (!SUBSCRIPTION_ID.test(subscriptionId)) throw new Error(`not a subscription id: ${subscriptionId}`);
+    if (!UUID.test(subscriptionId)) throw new Error(`not a subscription id: ${subscriptionId}`);
     return `/subscriptions/${subscriptionId}`;
 }
 

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS1123_LABEL, DNS1123_LABEL_TEXT, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_TEXT, IPV4_CIDR, isIpv4Cidr, PINNED_IMAGE_TEXT, pinnedImageProblem } from "../../components/shared/validation";
+import { DNS1123_LABEL, DNS1123_LABEL_TEXT, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_TEXT, IPV4_CIDR, isIpv4Cidr, PINNED_IMAGE_TEXT, pinnedImageProblem, UUID } from "../../components/shared/validation";
 
 // The shared value rules (components/shared/validation.ts) that the schema applies too: defined once there.
 export { IPV4_CIDR, isIpv4Cidr };
@@ -66,8 +66,6 @@ export function show(value: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** Canonical textual UUID (Entra object ids, tenant ids, client ids). */
-export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** A Prometheus/Alertmanager duration such as `5m`, `30s`, `1h30m`. */
 export const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
 
