@@ -123,6 +123,7 @@ const BAD: readonly [string, string[], string, string][] = [
     ["maintenance window too short", ["cluster.upgradeWindow.durationHours=2"], "cluster.upgradeWindow.durationHours", ">= 4"],
     ["bad UTC offset", ["cluster.upgradeWindow.utcOffset=JST"], "cluster.upgradeWindow.utcOffset", "a UTC offset"],
     ["DNS IP outside the service CIDR", ["cluster.dnsServiceIP=10.1.0.10"], "cluster.dnsServiceIP", "inside serviceCidr"],
+    ["DNS IP with an octet above 255", ["cluster.dnsServiceIP=10.0.0.256"], "cluster.dnsServiceIP", "must be an IPv4 address"],
     ["overlapping CIDRs", ["cluster.podCidr=10.0.0.0/8"], "cluster.podCidr", "must not overlap serviceCidr"],
     ["bad CIDR", ["cluster.serviceCidr=10.0.0.0/40"], "cluster.serviceCidr", "an IPv4 CIDR"],
     ["same pool names", ["cluster.userPool.name=system"], "cluster.userPool.name", "must differ from systemPool.name"],
