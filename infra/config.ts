@@ -17,6 +17,7 @@ import { MonitoringConfig, parseMonitoring } from "./config/monitoring";
 import { AppConfig, parseApp } from "./config/app";
 import { parsePlatform, PlatformConfig } from "./config/platform";
 import { parseVerification, VerificationConfig } from "./config/verification";
+import { checkManagedConflicts, DatabaseConfig, MONGO_CLUSTER_PORT, parseDatabase } from "./config/database";
 
 export { ConfigError } from "./config/reader";
 
@@ -40,6 +41,8 @@ export interface StackSections {
     readonly verification: VerificationConfig;
     /** The IT-Ops system workload (`it-ops-infra:app`). */
     readonly app: AppConfig;
+    /** The MongoDB: `external` (created outside the program) or `managed` (the stack's MongoDatabase). */
+    readonly database: DatabaseConfig;
 }
 
 export interface LoadOptions {
@@ -81,12 +84,18 @@ export function parseStackConfig(
     const root = new ObjectReader(prefix, values, false, ctx, secretFields);
 
     const platform = parsePlatform(root, stack);
-    const backup = parseBackup(root.object("backup"), stack, platform.clusterMode);
-    const migration = parseMigration(root.object("migration"));
     const monitoring = parseMonitoring(root.object("monitoring"));
-    const app = parseApp(root.object("app", { required: true }), { databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined });
+    const database = parseDatabase(root.object("database"), { stack, location: platform.clusterMode === "aks" ? platform.location : undefined, oncall: monitoring.oncall });
+    const managed = database.mode === "managed";
+    if (managed) checkManagedConflicts(values, prefix);
+    const backup = parseBackup(root.object("backup"), stack, platform.clusterMode, managed);
+    const migration = parseMigration(root.object("migration"), managed);
+    const app = parseApp(root.object("app", { required: true }), {
+        databaseSubnet: platform.clusterMode === "aks" ? platform.network.subnets.database : undefined,
+        ...(managed ? { managedDatabase: { port: MONGO_CLUSTER_PORT } } : {}),
+    });
     const verification = parseVerification(root.object("verification"), { namespace: app.namespace, name: app.name, httpPort: app.ports.http });
-    const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification };
+    const config: StackConfig = { stack, ...platform, app, monitoring, backup, migration, verification, database };
     checkAcrossSections(config);
     root.done();
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };

@@ -23,6 +23,8 @@ export interface MigrationTarget {
     readonly deployment: k8s.apps.v1.Deployment;
     /** Port of the Service's `http` port. */
     readonly httpPort: number;
+    /** `database.mode managed`: the stack's MongoDatabase, the copy's target (its URI and port). */
+    readonly database?: { readonly uri: pulumi.Input<string>; readonly port: number };
 }
 
 /** Weights and replica counts of the configured stage. Pure. */
@@ -59,6 +61,13 @@ export interface MigrationOutputs {
     readonly outputs: Record<string, unknown>;
 }
 
+/** The copy's target: the managed database's connection string, else `migration.copy.targetUri`. */
+export function copyTargetUri(configured: pulumi.Input<string> | undefined, database: MigrationTarget["database"]): pulumi.Input<string> {
+    if (database) return database.uri;
+    if (configured === undefined) throw new pulumi.RunError("it-ops-infra:migration.copy.targetUri is required with database.mode external");
+    return configured;
+}
+
 /** Creates the migration's resources for the configured stage. */
 export function deployMigration(cfg: EnabledMigrationConfig, target: MigrationTarget, opts: { provider: k8s.Provider }): MigrationOutputs {
     const plan = migrationPlan(cfg);
@@ -71,10 +80,10 @@ export function deployMigration(cfg: EnabledMigrationConfig, target: MigrationTa
                   namespace: target.namespace,
                   runId: cfg.copy.runId,
                   sourceUri: cfg.copy.sourceUri,
-                  targetUri: cfg.copy.targetUri,
+                  targetUri: copyTargetUri(cfg.copy.targetUri, target.database),
                   image: cfg.copy.image,
                   timeoutMinutes: cfg.copy.timeoutMinutes,
-                  databasePorts: cfg.copy.databasePorts,
+                  databasePorts: target.database ? [...new Set([...cfg.copy.databasePorts, target.database.port])] : cfg.copy.databasePorts,
               },
               { provider: opts.provider },
           )

@@ -93,7 +93,7 @@ describe("backup config: defaults and stack files", () => {
     });
 
     it("returns the URI as a Pulumi secret", async () => {
-        const { value, secret } = await secretValue(parse().mongoUri);
+        const { value, secret } = await secretValue(parse().mongoUri!);
         assert.equal(value, URI);
         assert.equal(secret, true);
     });

@@ -42,8 +42,8 @@ export interface AppConfig {
         /** IPv4 CIDRs of the database endpoint (private endpoint subnet). */
         readonly cidrs: readonly string[];
         readonly port: number;
-        /** The connection URI (a Pulumi secret). */
-        readonly uri: pulumi.Output<string>;
+        /** The connection URI (a Pulumi secret); absent with `database.mode managed` (the MongoDatabase's output is used). */
+        readonly uri?: pulumi.Output<string>;
     };
     /** Whether the policy pack accepts a public LoadBalancer Service in this stack. */
     readonly allowPublicLoadBalancer: boolean;
@@ -119,6 +119,8 @@ function port(r: ObjectReader, field: string, def: number): number {
 export interface AppContext {
     /** `network.subnets.database` (cluster mode aks): the default of, and the bound on, `database.cidrs`. */
     readonly databaseSubnet?: string;
+    /** `database.mode managed`: no `database.uri`; the port is the managed service's (`database.cidrs`/`port`/`uri` are rejected before). */
+    readonly managedDatabase?: { readonly port: number };
 }
 
 /** Parses `it-ops-infra:app`. */
@@ -146,7 +148,7 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
     );
     const monitoringNamespace = r.dnsLabel("monitoringNamespace", { default: "monitoring" });
 
-    const db = r.object("database", { required: true });
+    const db = r.object("database", { required: !ctx.managedDatabase });
     const cidrs = db.array(
         "cidrs",
         (i) => {
@@ -165,8 +167,8 @@ export function parseApp(r: ObjectReader, ctx: AppContext = {}): AppConfig {
             if (!cidrContains(ctx.databaseSubnet, c)) throw db.fail("cidrs", `must lie inside network.subnets.database (${ctx.databaseSubnet}); leave it unset to allow exactly that subnet`, cidrs);
         }
     }
-    const dbPort = db.integer("port", { default: 27017, min: 1, max: 65535 });
-    const uri = db.secretString("uri")!;
+    const dbPort = ctx.managedDatabase ? ctx.managedDatabase.port : db.integer("port", { default: 27017, min: 1, max: 65535 });
+    const uri = ctx.managedDatabase ? undefined : db.secretString("uri")!;
     db.done();
     const allowPublicLoadBalancer = r.boolean("allowPublicLoadBalancer", { default: false });
     r.done();

@@ -66,7 +66,8 @@ export interface BackupConfig {
     readonly restoreServiceAccountName: string;
     readonly storage: BackupStorageConfig;
     /** MongoDB connection URI of the source (Pulumi secret). */
-    readonly mongoUri: pulumi.Output<string>;
+    /** Absent with `database.mode managed`: the stack's MongoDatabase is the source. */
+    readonly mongoUri?: pulumi.Output<string>;
     /** Whether the source is a replica set (then `mongodump --oplog`, `mongorestore --oplogReplay`). */
     readonly replicaSet: boolean;
     /** Cron schedule of the backup CronJob (in `timeZone`). */
@@ -176,7 +177,7 @@ function parseBackupTarget(b: ObjectReader, clusterMode: ClusterMode): { enabled
 }
 
 /** Parses `it-ops-infra:backup` (`clusterMode` decides between created and existing storage). */
-export function parseBackup(b: ObjectReader, stack: string, clusterMode: ClusterMode = "aks"): BackupConfig {
+export function parseBackup(b: ObjectReader, stack: string, clusterMode: ClusterMode = "aks", managedDatabase = false): BackupConfig {
     const target = parseBackupTarget(b, clusterMode);
     const namespace = b.dnsLabel("namespace", { default: "itops-backup" });
     const serviceAccountName = b.dnsSubdomain("serviceAccountName", { default: "mongodb-backup" });
@@ -209,7 +210,8 @@ export function parseBackup(b: ObjectReader, stack: string, clusterMode: Cluster
     const m = b.object("mongodb");
     // Not pattern-checked: an error message would have to show the secret.
     // Disabled backups need no source; the value is then never used.
-    const mongoUri = m.secretString("uri", { optional: !target.enabled }) ?? pulumi.secret("");
+    // With database.mode managed the source is the stack's MongoDatabase (`uri` is rejected before).
+    const mongoUri = managedDatabase ? undefined : (m.secretString("uri", { optional: !target.enabled }) ?? pulumi.secret(""));
     const replicaSet = m.boolean("replicaSet", { default: false });
     m.done();
 

@@ -39,7 +39,8 @@ export interface CopyConfig {
     /** Part of the Job's name: a new run id is a new, explicit rerun. */
     readonly runId: string;
     readonly sourceUri: pulumi.Output<string>;
-    readonly targetUri: pulumi.Output<string>;
+    /** Absent with `database.mode managed`: the stack's MongoDatabase is the target. */
+    readonly targetUri?: pulumi.Output<string>;
     /** Image with mongodump, mongorestore and mongosh; pinned tag. */
     readonly image: string;
     /** How long `pulumi up` waits for the Job (and its activeDeadlineSeconds). */
@@ -150,7 +151,7 @@ function parseGate(r: ObjectReader): GateConfig {
     return g;
 }
 
-function parseCopy(r: ObjectReader): CopyConfig | undefined {
+function parseCopy(r: ObjectReader, managedDatabase: boolean): CopyConfig | undefined {
     if (!r.has("runId")) {
         for (const f of ["sourceUri", "targetUri", "image", "timeoutMinutes", "databasePorts"]) {
             if (r.has(f)) throw r.fail("runId", `is required when migration.copy.${f} is set: a copy runs only for an explicit run id`);
@@ -164,7 +165,8 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
     const copy: CopyConfig = {
         runId,
         sourceUri: r.secretString("sourceUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,
-        targetUri: r.secretString("targetUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,
+        // With database.mode managed the target is the stack's MongoDatabase (`targetUri` is rejected before).
+        targetUri: managedDatabase ? undefined : r.secretString("targetUri", { pattern: /^mongodb(\+srv)?:\/\/\S+$/, patternText: "a MongoDB connection string (mongodb:// or mongodb+srv://)" })!,
         image,
         timeoutMinutes: r.integer("timeoutMinutes", { default: 240, min: 10, max: 2880 }),
         databasePorts: r.array("databasePorts", (i) => i.integer({ min: 1, max: 65535 }), { default: [27017], minItems: 1 }),
@@ -174,7 +176,7 @@ function parseCopy(r: ObjectReader): CopyConfig | undefined {
 }
 
 /** Parses `migration` (the reader of that object). `{ enabled: false }` unless enabled. */
-export function parseMigration(r: ObjectReader): MigrationConfig {
+export function parseMigration(r: ObjectReader, managedDatabase = false): MigrationConfig {
     const enabled = r.boolean("enabled", { default: false });
     // A section prepared ahead of time is validated as well, even though nothing of it is deployed yet.
     if (!enabled && r.fields().every((f) => f === "enabled")) {
@@ -215,7 +217,7 @@ export function parseMigration(r: ObjectReader): MigrationConfig {
         value: th.string("value", { default: "always", pattern: HEADER_VALUE, patternText: "a printable header value such as always" }),
     };
     th.done();
-    const copy = parseCopy(r.object("copy"));
+    const copy = parseCopy(r.object("copy"), managedDatabase);
     if (dataStrategy === "cutover" && weight > 0 && !copy) {
         throw r.fail("copy", "is required for dataStrategy cutover above 0 %: traffic moves only after a verified data copy (set migration.copy.runId and the secret URIs)");
     }
