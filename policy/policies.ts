@@ -406,6 +406,28 @@ export const storagePrivateNetwork: ItOpsResourcePolicy = {
     },
 };
 
+const MONGO_CLUSTER = /^azure-native:mongocluster(\/v\w+)?:MongoCluster$/;
+const MONGO_FIREWALL_RULE = /^azure-native:mongocluster(\/v\w+)?:FirewallRule$/;
+
+export const mongoClusterPrivateNetwork: ItOpsResourcePolicy = {
+    name: "mongo-cluster-private-network",
+    description: "MongoDB (vCore) clusters, replicas included, answer only on their private endpoint: properties.publicNetworkAccess Disabled and no firewall rules (in every stack).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (MONGO_FIREWALL_RULE.test(args.type)) {
+            const p = args.props ?? {};
+            reportViolation(`MongoDB cluster firewall rule ${p.firewallRuleName ?? args.name}: firewall rules open the public endpoint; reach the cluster through its private endpoint`);
+            return;
+        }
+        if (!MONGO_CLUSTER.test(args.type)) return;
+        const p = args.props ?? {};
+        const access = p.properties?.publicNetworkAccess;
+        if (access !== "Disabled") {
+            reportViolation(`MongoDB cluster ${p.mongoClusterName ?? args.name}: properties.publicNetworkAccess must be Disabled, is ${access ?? "unset (Enabled)"}`);
+        }
+    },
+};
+
 /** Whether a list of authorized ranges opens the API server to everyone. */
 function opensToInternet(ranges: unknown[]): boolean {
     return ranges.some((r) => typeof r === "string" && /\/0$/.test(r));
@@ -449,6 +471,7 @@ export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     registryPrivateNetwork,
     storagePrivateNetwork,
     aksApiServerRestricted,
+    mongoClusterPrivateNetwork,
 ];
 export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability, namespaceDefaultDeny];
 

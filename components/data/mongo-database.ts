@@ -132,7 +132,7 @@ export class MongoDatabase extends pulumi.ComponentResource {
                     sharding: { shardCount: 1 },
                     highAvailability: { targetMode: args.highAvailability ? "ZoneRedundantPreferred" : "Disabled" },
                     publicNetworkAccess: "Disabled",
-                    administrator: { userName: args.administratorUserName, password: password.result },
+                    administrator: { userName: args.administratorUserName, password: pulumi.secret(password.result) },
                     // Must be set when the cluster is created for a geo replica to be linked to it later.
                     previewFeatures: args.geoReplica ? ["GeoReplicas"] : [],
                 },

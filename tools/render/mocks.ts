@@ -142,8 +142,8 @@ function computed(type: string, name: string, inputs: Record<string, any>): { id
                 id: armId(inputs, "Microsoft.DocumentDB/mongoClusters", n),
                 state: {
                     name: n,
+                    // Only the computed field: the inputs' properties hold a secret (the password).
                     properties: {
-                        ...(inputs.properties ?? {}),
                         connectionString: `mongodb+srv://<user>:<password>@${n}.global.mongocluster.cosmos.azure.com/?tls=true&authMechanism=SCRAM-SHA-256&retrywrites=false&maxIdleTimeMS=120000`,
                     },
                 },
