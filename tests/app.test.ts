@@ -238,7 +238,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
             assert.deepEqual(byName["it-ops-system-allow-database-egress"].spec, {
                 podSelector: app,
                 policyTypes: ["Egress"],
-                egress: [{ to: [{ ipBlock: { cidr: stack === "production" ? "10.20.8.0/24" : "10.30.8.0/24" } }], ports: [{ protocol: "TCP", port: 27017 }] }],
+                egress: [{ to: [{ ipBlock: { cidr: stack === "production" ? "10.20.8.0/24" : "10.30.8.0/24" } }], ports: [{ protocol: "TCP", port: stack === "production" ? 27017 : 10260 }] }],
             });
         });
 
