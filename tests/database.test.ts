@@ -389,3 +389,22 @@ describe("the stack with a managed database", () => {
         assert.equal(JSON.stringify(explicit.outputs), JSON.stringify(plain.outputs));
     });
 });
+
+describe("docs/runbooks/database-unavailable.md", () => {
+    it("has the four runbook sections, names every rendered Azure alert rule, and both restore paths", async () => {
+        const fs = await import("node:fs");
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "runbooks", "database-unavailable.md"), "utf8");
+        for (const section of ["## What it means", "## First checks", "## Commands", "## When to escalate"]) assert.ok(text.includes(section), section);
+        const r = await render("staging");
+        const rules = [...all(r, "azure-native:monitor:ActivityLogAlert").map((a) => a.inputs.activityLogAlertName), ...all(r, "azure-native:monitor:MetricAlert").map((a) => a.inputs.ruleName)] as string[];
+        assert.equal(rules.length, 4);
+        for (const rule of rules) assert.ok(text.includes(rule.replace(/-staging$/, "-<stack>")), `${rule} is not in the runbook`);
+        for (const a of [...all(r, "azure-native:monitor:ActivityLogAlert"), ...all(r, "azure-native:monitor:MetricAlert")]) {
+            const props = (a.inputs.actions as any).actionGroups?.[0]?.webhookProperties ?? (a.inputs.actions as any)[0].webHookProperties;
+            assert.equal(props.runbook, "docs/runbooks/database-unavailable.md");
+        }
+        assert.match(text, /point-in-time restore \(PITR\)/);
+        assert.match(text, /scripts\/restore-backup\.sh/);
+        assert.ok(fs.existsSync(path.join(PROJECT_DIR, "scripts", "restore-backup.sh")));
+    });
+});
