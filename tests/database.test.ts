@@ -325,6 +325,10 @@ describe("MongoDatabase", () => {
 
     const badArgs: [string, Partial<MongoDatabaseArgs>, RegExp][] = [
         ["a bad cluster name", { clusterName: "Mongo" }, /args\.clusterName must be 3-40 lower-case/],
+        ["an unknown tier", { computeTier: "M35" as any }, /args\.computeTier must be one of M10, M20/],
+        ["an unknown version", { serverVersion: "4.2" as any }, /args\.serverVersion must be one of 5\.0/],
+        ["a storage size the service does not offer", { storageSizeGb: 100 }, /args\.storageSizeGb must be one of 32, 64/],
+        ["HA on a burstable tier", { computeTier: "M25", storageSizeGb: 128, geoReplica: undefined }, /args\.computeTier must be a non-burstable tier/],
         ["a replica in the same region", { geoReplica: { location: "japaneast", clusterName: "mongo-test-geo" } }, /args\.geoReplica\.location must be a region other than location/],
         ["storage levels in the wrong order", { alerts: { ...ARGS.alerts!, storagePercent: { level1: 80, level3: 90 } } }, /args\.alerts\.storagePercent\.level3 must be an integer from 1 to 79/],
         ["a level without receivers", { alerts: { ...ARGS.alerts!, receivers: { level1: [], level3: ARGS.alerts!.receivers.level3 } } }, /args\.alerts\.receivers\.level1 must be a non-empty list/],

@@ -13,6 +13,7 @@ import { ArgsValidator } from "../shared/validation";
 import { DiagnosticSettings, MONGO_CLUSTER_LOG_CATEGORIES } from "../platform/diagnostics";
 import { PrivateEndpoint } from "../platform/private-endpoint";
 import { AZURE_SEVERITY, DATABASE_ALERT_LEVELS, DatabaseAlertLevel } from "./alert-routing";
+import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, COMPUTE_TIERS, ComputeTier, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "./service";
 
 /** The ARM resource type (metric namespace, Resource Health resource type). */
 export const MONGO_CLUSTER_RESOURCE_TYPE = "Microsoft.DocumentDB/mongoClusters";
@@ -52,9 +53,9 @@ export interface MongoDatabaseArgs {
     /** The cluster's name: a global DNS name (3-40 of a-z, 0-9 and single '-'). */
     readonly clusterName: string;
     /** MongoDB version, e.g. `7.0`. */
-    readonly serverVersion: string;
+    readonly serverVersion: ServerVersion;
     /** Compute tier, e.g. `M30`. */
-    readonly computeTier: string;
+    readonly computeTier: ComputeTier;
     /** Disk per shard, GB. */
     readonly storageSizeGb: number;
     /** A standby per shard (`ZoneRedundantPreferred`), or none (`Disabled`). */
@@ -100,7 +101,12 @@ export class MongoDatabase extends pulumi.ComponentResource {
         const v = new ArgsValidator(`MongoDatabase ${name}`);
         const clusterNameRule = /^(?=.{3,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
         v.matches("clusterName", args.clusterName, clusterNameRule, "3-40 lower-case letters and digits in groups separated by single '-'");
-        v.integer("storageSizeGb", args.storageSizeGb, 32, 32768);
+        v.oneOf("serverVersion", args.serverVersion, SERVER_VERSIONS);
+        v.oneOf("computeTier", args.computeTier, COMPUTE_TIERS);
+        if (!(STORAGE_SIZES_GB as readonly number[]).includes(args.storageSizeGb)) throw v.fail("storageSizeGb", `one of ${STORAGE_SIZES_GB.join(", ")}`, args.storageSizeGb);
+        const burstable = BURSTABLE_TIERS.includes(args.computeTier);
+        if (burstable && (args.highAvailability || args.geoReplica)) throw v.fail("computeTier", "a non-burstable tier (M30 or larger) with high availability or a geo replica", args.computeTier);
+        if (burstable && args.storageSizeGb > BURSTABLE_MAX_STORAGE_GB) throw v.fail("storageSizeGb", `at most ${BURSTABLE_MAX_STORAGE_GB} with the burstable tier ${args.computeTier}`, args.storageSizeGb);
         v.matches("administratorUserName", args.administratorUserName, /^[A-Za-z][A-Za-z0-9]{2,31}$/, "3-32 letters and digits, starting with a letter");
         if (args.geoReplica) {
             v.matches("geoReplica.clusterName", args.geoReplica.clusterName, clusterNameRule, "3-40 lower-case letters and digits in groups separated by single '-'");

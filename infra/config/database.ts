@@ -45,27 +45,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { databaseAlertRoles, needsIntegrationUrl } from "../../components/data/alert-routing";
 import { ONCALL_ROLES, OnCallRole, OnCallSpec } from "../../components/monitoring/alertmanager-config";
+import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, COMPUTE_TIERS, ComputeTier, MONGO_CLUSTER_PORT, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "../../components/data/service";
 import { ConfigError, ObjectReader } from "./reader";
+
+// The service's own choices live with the component (one place); the config re-exports them.
+export { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, COMPUTE_TIERS, MONGO_CLUSTER_PORT, SERVER_VERSIONS, STORAGE_SIZES_GB };
+export type { ComputeTier, ServerVersion };
 
 export const DATABASE_MODES = ["managed", "external"] as const;
 export type DatabaseMode = (typeof DATABASE_MODES)[number];
-
-/** MongoDB wire-protocol versions the service offers (`properties.serverVersion`). */
-export const SERVER_VERSIONS = ["5.0", "6.0", "7.0", "8.0"] as const;
-export type ServerVersion = (typeof SERVER_VERSIONS)[number];
-
-/** Compute tiers (`properties.compute.tier`); the free tier is left out (no HA, no replicas, no SLA). */
-export const COMPUTE_TIERS = ["M10", "M20", "M25", "M30", "M40", "M50", "M60", "M80", "M200"] as const;
-export type ComputeTier = (typeof COMPUTE_TIERS)[number];
-/** Burstable tiers: no high availability, no geo replica, storage up to {@link BURSTABLE_MAX_STORAGE_GB}. */
-export const BURSTABLE_TIERS: readonly ComputeTier[] = ["M10", "M20", "M25"];
-export const BURSTABLE_MAX_STORAGE_GB = 128;
-
-/** Disk sizes per shard (`properties.storage.sizeGb`). */
-export const STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768] as const;
-
-/** The port the service answers on (MongoDB vCore: 10260, not 27017). */
-export const MONGO_CLUSTER_PORT = 10260;
 
 /** Regions that offer the service (Azure's regional availability list), by ARM location name. */
 export const MONGO_CLUSTER_REGIONS = [
