@@ -11,6 +11,7 @@ import {
     containerResources,
     imagesFromStackRegistry,
     ItOpsResourcePolicy,
+    mongoClusterHighAvailability,
     mongoClusterPrivateNetwork,
     noHostAccess,
     noPublicLoadBalancer,
@@ -280,6 +281,29 @@ describe("mongo-cluster-private-network", () => {
     it("ignores other types", () => assert.deepEqual(check(mongoClusterPrivateNetwork, "azure-native:storage:StorageAccount", {}), []));
 });
 
+describe("mongo-cluster-high-availability", () => {
+    const MC = "azure-native:mongocluster:MongoCluster";
+    const PROD = { production: true };
+    it("production: a primary cluster needs ZoneRedundantPreferred (or SameZone)", () => {
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "ZoneRedundantPreferred" } } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "SameZone" } } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "Disabled" } } }, PROD), [
+            "MongoDB cluster m: properties.highAvailability.targetMode must be ZoneRedundantPreferred (or SameZone) in production, is Disabled",
+        ]);
+        assert.match(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: {} }, PROD).join(), /is unset \(Disabled\)/);
+        assert.equal(check(mongoClusterHighAvailability, MC, { properties: {} }, {}).length, 1, "no config (an unknown stack): fail closed");
+    });
+    it("geo replicas (no HA by the service) and other stacks pass", () => {
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { properties: { createMode: "GeoReplica" } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { properties: { highAvailability: { targetMode: "Disabled" } } }, { production: false }), []);
+    });
+    it("policyConfigFor: production only (unknown stack: fail closed)", () => {
+        assert.deepEqual(policyConfigFor({ stack: "production" })["mongo-cluster-high-availability"], { production: true });
+        assert.deepEqual(policyConfigFor({ stack: "staging" })["mongo-cluster-high-availability"], { production: false });
+        assert.deepEqual(policyConfigFor({ stack: "" })["mongo-cluster-high-availability"], { production: true });
+    });
+});
+
 describe("aks-api-server-restricted", () => {
     const AKS = "azure-native:containerservice:ManagedCluster";
     it("passes a private cluster, and a public one with authorized ranges; both with run command off", () => {
@@ -298,7 +322,7 @@ describe("the pack", () => {
         const all = [...RESOURCE_POLICIES, ...STACK_POLICIES];
         // 10, plus issue 15's registry-private-network, storage-private-network, aks-api-server-restricted,
         // namespace-default-deny, chart-images-from-stack-registry and grafana-rbac-namespaced.
-        assert.equal(all.length, 17);
+        assert.equal(all.length, 18);
         assert.equal(new Set(all.map((p) => p.name)).size, all.length);
         for (const p of all) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -311,6 +335,7 @@ describe("the pack", () => {
             "chart-images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
             "production-high-availability": { production: true, minReplicas: 2 },
             "no-public-load-balancer": { allowPublicLoadBalancer: false },
+            "mongo-cluster-high-availability": { production: true },
             "registry-private-network": { allowPublicNetworkAccess: false },
             "storage-private-network": { allowPublicNetworkAccess: false },
         });
