@@ -268,7 +268,8 @@ export function deployStack(cfg: StackConfig) {
             databasePort: a.database.port,
             databaseUri: consumerUri(database, a.database.uri, "app.database.uri"),
         },
-        { ...k8sOpts, dependsOn: platform.workloadDependsOn },
+        // Mode managed: pods start once the cluster and its private endpoint (with DNS) exist.
+        { ...k8sOpts, dependsOn: database ? [...platform.workloadDependsOn, database.component] : platform.workloadDependsOn },
     );
 
     // --- MongoDB backups: immutable blob storage, workload identity (mode aks), CronJobs.

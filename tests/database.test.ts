@@ -412,3 +412,11 @@ describe("docs/runbooks/database-unavailable.md", () => {
         assert.ok(fs.existsSync(path.join(PROJECT_DIR, "scripts", "restore-backup.sh")));
     });
 });
+
+describe("ordering", () => {
+    it("the app's pods wait for the managed database (cluster, endpoint and DNS)", async () => {
+        const r = await render("staging");
+        const app = one(r, "itops:app:ItOpsApp");
+        assert.ok(app.options.dependsOn?.includes(one(r, "itops:data:MongoDatabase").urn), String(app.options.dependsOn));
+    });
+});
