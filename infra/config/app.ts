@@ -113,13 +113,13 @@ export const appSchema = obj({
     ingressNamespaces: list(dnsLabelItem("a namespace name"), { minItems: 1 })
         .default(["app-routing-system"])
         .describe("Namespaces (ingress controller / Gateway) allowed to reach `http`."),
-    database: obj({
+    database: section({
         cidrs: list(ipv4Cidr, { minItems: 1 })
             .optional()
             .describe("IPv4 CIDRs of the database endpoint (the app's only egress besides DNS); in cluster mode aks they must lie inside network.subnets.database.")
             .meta({ derivedDefault: "[network.subnets.database] (cluster mode aks; required otherwise)" }),
         port: int({ min: 1, max: 65535 }).default(27017).describe("TCP port of the database."),
-        uri: secret().describe("The database connection URI (secret)."),
+        uri: secret().describe("The database connection URI (secret). Not set with database.mode managed (the MongoDatabase's connection string is used)."),
     }).describe("The database the app reaches: endpoint and connection URI."),
     allowPublicLoadBalancer: bool().default(false).describe("Whether the policy pack accepts a public LoadBalancer Service in this stack."),
 })
@@ -135,7 +135,8 @@ type ParsedApp = Resolved<z.output<typeof appSchema>>;
 
 /** The parsed `app` section. */
 export type AppConfig = Omit<ParsedApp, "database"> & {
-    readonly database: Omit<ParsedApp["database"], "cidrs"> & { readonly cidrs: readonly string[] };
+    /** `uri` is absent with `database.mode managed` (the MongoDatabase's connection string is used). */
+    readonly database: Omit<ParsedApp["database"], "cidrs" | "uri"> & { readonly cidrs: readonly string[]; readonly uri?: ParsedApp["database"]["uri"] };
 };
 export type { AppContainerSpec } from "../../components/app/app-spec";
 
