@@ -145,7 +145,7 @@ export const databaseSchema = obj({
     clusterName: clusterName().optional().describe("Name of the cluster (a global DNS name).").meta({ derivedDefault: "mongo-it-ops-<stack>" }),
     serverVersion: oneOf(SERVER_VERSIONS).optional().describe("MongoDB server version.").meta({ default: "7.0" }),
     computeTier: oneOf(COMPUTE_TIERS).optional().describe(`Compute tier (burstable: ${BURSTABLE_TIERS.join(", ")}: no HA, no geo replica, at most ${BURSTABLE_MAX_STORAGE_GB} GB).`).meta({ default: "M30" }),
-    storageSizeGb: int().refine((v) => (STORAGE_SIZES_GB as readonly number[]).includes(v), { error: `must be one of ${STORAGE_SIZES_GB.join(", ")}` }).optional().describe("Storage per shard in GB.").meta({ default: 128 }),
+    storageSizeGb: int().refine((v) => (STORAGE_SIZES_GB as readonly number[]).includes(v), { error: `must be one of ${STORAGE_SIZES_GB.join(", ")}` }).optional().describe(`Storage per shard in GB: one of ${STORAGE_SIZES_GB.join(", ")} (at most ${BURSTABLE_MAX_STORAGE_GB} on burstable tiers).`).meta({ default: 128 }),
     highAvailability: bool().optional().describe("A standby per shard (required in production; not on burstable tiers).").meta({ derivedDefault: "true in stack production (non-burstable tier), else false" }),
     administratorUserName: str({ pattern: /^[A-Za-z][A-Za-z0-9]{2,31}$/, text: "3-32 letters and digits, starting with a letter" })
         .refine((v) => !RESERVED_ADMINS.includes(v.toLowerCase()), { error: `must not be a reserved name (${RESERVED_ADMINS.join(", ")})` })
