@@ -117,7 +117,8 @@ export function parseStackConfig(
         if (v !== null) values[field] = v;
         if (secretKeys.has(key)) secretFields.add(field);
     }
-    const ctx: ParseContext = { stack, secretFields, secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [] };
+    const managedDatabase = (values.database as { mode?: unknown } | undefined)?.mode === "managed";
+    const ctx: ParseContext = { stack, secretFields, secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [], managedDatabase };
     const config = withContext(ctx, () => parseValues(values, ctx, prefix));
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
@@ -143,12 +144,14 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
         values = { ...values, backup: backupProblem.rest };
     }
     // database.mode managed: the stack's MongoDatabase is the one source of the connection (rule 3 of infra/config/database.ts).
-    let managed = (values.database as { mode?: unknown } | undefined)?.mode === "managed";
+    let managed = ctx.managedDatabase === true;
     if (managed && mode !== "aks") {
         fail("database.mode", "managed needs cluster.mode aks: the database's private endpoint lives in the stack's VNet", "managed");
         managed = false;
     }
-    if (managed) values = managedConflicts(values, (path, message) => fail(path, message));
+    if (managed) {
+        values = managedConflicts(values, (path, message) => fail(path, message));
+    }
     const schema = NAMESPACE_SCHEMAS[mode];
     const shape = schema.shape as Record<string, z.ZodType>;
     // Each root key alone, so that one bad section does not hide the problems of another.
