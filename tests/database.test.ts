@@ -54,6 +54,11 @@ describe("database config", () => {
         assert.equal(e.key, `${P}database.computeTier`);
         assert.match(e.message, /only used with database\.mode managed/);
         assert.equal(parseError("production", ["database.mode=cloud"]).key, `${P}database.mode`);
+        for (const [set, key] of [["database.geoReplica.enabled=true", "database.geoReplica.enabled"], ["database.alerts.receiverUrls.firstLine=https://x", "database.alerts.receiverUrls.firstLine"]]) {
+            const g = parseError("production", [set]);
+            assert.equal(g.key, `${P}${key}`);
+            assert.match(g.message, /only used with database\.mode managed/);
+        }
     });
 
     it("staging is managed: its defaults, no URI keys, the egress allow is network.subnets.database on port 10260", () => {
