@@ -20,6 +20,7 @@ import { finishMigration, MigrationConfig, migrationSchemas } from "./config/mig
 import { finishMonitoring, MonitoringConfig, monitoringSchema } from "./config/monitoring";
 import { aksPlatformShape, CLUSTER_MODES, existingPlatformShape, finishAksPlatform, finishExistingPlatform, PlatformConfig, rawClusterMode } from "./config/platform";
 import { finishVerification, VerificationConfig, verificationSchema } from "./config/verification";
+import { databaseSchema, DatabaseConfig, finishDatabase, managedConflicts, prepareDatabase, withoutManagedSources } from "./config/database";
 
 export { ConfigError } from "./config/kit";
 
@@ -43,6 +44,8 @@ export interface StackSections {
     readonly verification: VerificationConfig;
     /** The IT-Ops system workload (`it-ops-infra:app`). */
     readonly app: AppConfig;
+    /** The MongoDB: `external` (created outside the program) or `managed` (the stack's MongoDatabase). */
+    readonly database: DatabaseConfig;
 }
 
 /** The sections' schemas (root keys of the namespace besides the platform's). */
@@ -53,6 +56,8 @@ const sectionShape = (mode: "aks" | "existing") => ({
     monitoring: monitoringSchema,
     app: appSchema,
     verification: verificationSchema,
+    // Last: its rules need location and monitoring.oncall.
+    database: databaseSchema,
 });
 
 /**
@@ -112,7 +117,8 @@ export function parseStackConfig(
         if (v !== null) values[field] = v;
         if (secretKeys.has(key)) secretFields.add(field);
     }
-    const ctx: ParseContext = { stack, secretFields, secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [] };
+    const managedDatabase = (values.database as { mode?: unknown } | undefined)?.mode === "managed";
+    const ctx: ParseContext = { stack, secretFields, secretPlaceholders: opts.secretPlaceholders ?? false, placeholders: [], managedDatabase };
     const config = withContext(ctx, () => parseValues(values, ctx, prefix));
     return { config: deepFreeze(config), placeholders: [...ctx.placeholders] };
 }
@@ -137,6 +143,15 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
         fail("backup.existing", backupProblem.message, backupProblem.value);
         values = { ...values, backup: backupProblem.rest };
     }
+    // database.mode managed: the stack's MongoDatabase is the one source of the connection (rule 3 of infra/config/database.ts).
+    let managed = ctx.managedDatabase === true;
+    if (managed && mode !== "aks") {
+        fail("database.mode", "managed needs cluster.mode aks: the database's private endpoint lives in the stack's VNet", "managed");
+        managed = false;
+    }
+    if (managed) {
+        values = managedConflicts(values, (path, message) => fail(path, message));
+    }
     const schema = NAMESPACE_SCHEMAS[mode];
     const shape = schema.shape as Record<string, z.ZodType>;
     // Each root key alone, so that one bad section does not hide the problems of another.
@@ -147,6 +162,7 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
         const known = Object.keys(shape).filter((k) => !shape[k].meta()?.notHere).sort().join(", ");
         for (const k of unknown) problems.push(...formatIssues([{ code: "unrecognized_keys", keys: [k], path: [], message: `known here: ${known}`, input: values } as z.core.$ZodIssue], prefix));
     }
+    const has = (...keys: string[]) => keys.every((k) => ok.has(k));
     for (const [k, s] of Object.entries(shape)) {
         let v = values[k];
         let sch = s;
@@ -156,11 +172,16 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
             problems.push(...formatIssues(r.error.issues, prefix, [k]));
             continue;
         }
-        v = resolveSecrets(r.data, [k], prefix, ctx, problems);
+        let data: unknown = r.data;
+        if (managed) data = withoutManagedSources(k, data);
+        if (k === "database" && has("monitoring")) {
+            const location = mode === "aks" && has("location") ? (out.location as string) : undefined;
+            data = prepareDatabase(data as never, { location, oncall: finishMonitoring(out.monitoring as never).oncall }, fail);
+        }
+        v = resolveSecrets(data, [k], prefix, ctx, problems);
         out[k] = v;
         ok.add(k);
     }
-    const has = (...keys: string[]) => keys.every((k) => ok.has(k));
     let platform: PlatformConfig | undefined;
     if (mode === "aks" && has("location", "resourceGroupName", "protect", "tags", "regionZones", "registry", "cluster", "network")) {
         platform = finishAksPlatform(out as never, ctx.stack, fail);
@@ -170,9 +191,12 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
     const databaseSubnet = platform?.clusterMode === "aks" ? platform.network.subnets.database : undefined;
     const app = has("app") ? finishApp(out.app as never, { databaseSubnet, cidrsRequired: mode === "existing" }, fail) : undefined;
     const monitoring = has("monitoring") ? finishMonitoring(out.monitoring as never) : undefined;
-    const backup = has("backup") ? finishBackup(out.backup as never) : undefined;
+    const finishedBackup = has("backup") ? finishBackup(out.backup as never) : undefined;
+    // Mode managed: the backups' source is the stack's MongoDatabase (backup.mongodb.uri is rejected).
+    const backup = finishedBackup && managed ? { ...finishedBackup, mongoUri: undefined } : finishedBackup;
     const migration = has("migration") && app ? finishMigration(out.migration as never, { appService: { namespace: app.namespace, service: app.name } }) : undefined;
     const verification = has("verification") && app && monitoring ? finishVerification(out.verification as never, { namespace: app.namespace, name: app.name, httpPort: app.ports.http }, { prometheus: monitoring.prometheus }, fail) : undefined;
+    const database = has("database") ? finishDatabase(out.database as never, { stack: ctx.stack, location: platform?.clusterMode === "aks" ? platform.location : undefined }) : undefined;
     // Rules between sections.
     // Checked in a prepared (not yet enabled) section too: enabling it must not be the moment it breaks.
     const newReplicas = (out.migration as { replicas?: { new: number } } | undefined)?.replicas?.new;
@@ -182,10 +206,10 @@ function parseValues(raw: Record<string, unknown>, ctx: ParseContext, prefix: st
     if (mode === "existing" && verification?.defenderForContainers) {
         fail("verification.defenderForContainers", "is only used with cluster.mode aks (Defender for Containers is an Azure subscription plan)", true);
     }
-    if (problems.length || !platform || !app || !monitoring || !backup || !migration || !verification) {
+    if (problems.length || !platform || !app || !monitoring || !backup || !migration || !verification || !database) {
         throw ConfigError.of(problems.length ? problems : [{ key: keyOf(prefix, []), message: `${prefix} is invalid` }]);
     }
-    return { stack: ctx.stack, ...platform, app, monitoring, backup, migration, verification };
+    return { stack: ctx.stack, ...platform, app, monitoring, backup, migration, verification, database };
 }
 
 /** `migration` absent or holding nothing but `enabled` (not true): not migrating, nothing to validate. */

@@ -21,6 +21,7 @@ import { ConfigError, PROJECT, StackConfig } from "./config";
 import { AksPlatformConfig, ExistingClusterConfig, ExistingPlatformConfig } from "./config/platform";
 import { verifyScriptEnv } from "./config/verification";
 import { Migration, MigrationAlertPlacement, newSystemReplicas } from "../components/migration";
+import { consumerUri, deployDatabase, StackDatabase } from "./database";
 
 /** Tags on every Azure resource. */
 export function stackTags(cfg: StackConfig): Record<string, string> {
@@ -218,6 +219,10 @@ export function deployStack(cfg: StackConfig) {
     const azure = platform.azure;
     const k8sOpts = { provider: platform.provider };
 
+    // --- The database (database.mode managed): its connection string is the one source of the
+    // app's, the backups' and the migration copy's URI; mode external: each from its own key.
+    const database = deployDatabase(cfg, azure);
+
     // --- The IT-Ops system (during a migration: the new system, at the migration's replica count).
     const a = cfg.app;
     const app = new ItOpsApp(
@@ -228,13 +233,16 @@ export function deployStack(cfg: StackConfig) {
             registryLoginServer: platform.registryLoginServer,
             // Scrapes come from Prometheus' namespace (derived from monitoring.*: set once).
             scrapeNamespace: cfg.monitoring.prometheus.namespace,
+            // Mode managed: the database's connection string and its subnet/port (derived by the config).
+            database: { cidrs: a.database.cidrs, port: a.database.port, uri: consumerUri(database, a.database.uri, "app.database.uri") },
         },
-        { ...k8sOpts, dependsOn: platform.workloadDependsOn },
+        // Mode managed: pods start once the cluster and its private endpoint (with DNS) exist.
+        { ...k8sOpts, dependsOn: database ? [...platform.workloadDependsOn, database.component] : platform.workloadDependsOn },
     );
 
     // --- MongoDB backups: immutable blob storage, workload identity (mode aks), CronJobs.
     const b = cfg.backup;
-    const backup = b.enabled ? deployBackup(cfg, azure, k8sOpts) : undefined;
+    const backup = b.enabled ? deployBackup(cfg, azure, k8sOpts, database) : undefined;
 
     // --- Monitoring: scrapes the workload; the alert catalogue holds every part's rules.
     const alertGroups: AlertRuleGroupSpec[] = [
@@ -249,7 +257,7 @@ export function deployStack(cfg: StackConfig) {
               "itops-migration",
               {
                   migration: cfg.migration,
-                  target: { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort, name: app.scrapeTarget.service },
+                target: { namespace: app.namespace, service: app.service, deployment: app.deployment, httpPort: app.httpPort, name: app.scrapeTarget.service, ...(database ? { database: { uri: database.uri, port: database.port } } : {}) },
                   alerts: migrationAlertPlacement(cfg, monitoring),
               },
               k8sOpts,
@@ -305,6 +313,8 @@ export function deployStack(cfg: StackConfig) {
         ...(migration ? { migration: migration.stackOutput } : {}),
         // The health gate's series (migration.gate.selector, by default derived from app.*): scripts/migrate.sh reads it.
         ...(cfg.migration.enabled ? { migrationGateSelector: cfg.migration.gate.selector } : {}),
+        // Mode managed: the database, and which objects take its connection string (the one source).
+        ...(database ? { database: databaseOutputs(database, [app, backup?.cronJobs, migration?.dataCopy]) } : {}),
         // verify-staging.sh checks an AKS cluster through Azure: not for an existing cluster.
         ...(cfg.clusterMode === "aks"
             ? {
@@ -335,7 +345,7 @@ export interface DeployedBackup {
  * MongoDB backups. Mode `aks`: immutable blob storage and a workload identity with write access
  * to it; mode `existing`: both come from `backup.existing`. Then the CronJobs (both modes).
  */
-export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined, k8sOpts: pulumi.ComponentResourceOptions): DeployedBackup {
+export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined, k8sOpts: pulumi.ComponentResourceOptions, database?: StackDatabase): DeployedBackup {
     const b = cfg.backup;
     let target: { identityClientId: pulumi.Input<string>; restoreIdentityClientId: pulumi.Input<string>; containerUrl: pulumi.Input<string>; storage?: BackupStorage };
     if (azure) {
@@ -406,11 +416,30 @@ export function deployBackup(cfg: StackConfig, azure: AzurePlatform | undefined,
             restoreIdentityClientId: target.restoreIdentityClientId,
             containerUrl: target.containerUrl,
             stackName: cfg.stack,
+            mongoUri: consumerUri(database, b.mongoUri, "backup.mongodb.uri"),
             network: backupTraffic(cfg),
         },
         k8sOpts,
     );
     return { cronJobs, identityClientId: target.identityClientId, restoreIdentityClientId: target.restoreIdentityClientId, storage: target.storage };
+}
+
+/**
+ * The `database` stack output of mode managed: the cluster, its connection string (a secret) and the
+ * components that take it (the app's database Secret, the backups' credentials Secret, the migration
+ * copy's TARGET_URI), so the render shows the one source of all three.
+ */
+export function databaseOutputs(database: StackDatabase, consumers: readonly (pulumi.Resource | undefined)[]) {
+    return {
+        mode: "managed",
+        clusterId: database.component.clusterId,
+        clusterName: database.component.clusterName,
+        privateEndpointId: database.component.privateEndpointId,
+        ...(database.component.replicaClusterId ? { replicaClusterId: database.component.replicaClusterId } : {}),
+        port: database.port,
+        connectionString: database.uri,
+        connectionSource: { source: database.component.urn, output: "connectionString", consumers: consumers.filter((c) => c !== undefined).map((c) => c.urn) },
+    };
 }
 
 /** Where the backup pods may connect: the database (the app's unless `backup.network` says otherwise) and HTTPS. */

@@ -406,6 +406,51 @@ export const storagePrivateNetwork: ItOpsResourcePolicy = {
     },
 };
 
+const MONGO_CLUSTER = /^azure-native:mongocluster(\/v\w+)?:MongoCluster$/;
+const MONGO_FIREWALL_RULE = /^azure-native:mongocluster(\/v\w+)?:FirewallRule$/;
+
+export const mongoClusterPrivateNetwork: ItOpsResourcePolicy = {
+    name: "mongo-cluster-private-network",
+    description: "MongoDB (vCore) clusters, replicas included, answer only on their private endpoint: properties.publicNetworkAccess Disabled and no firewall rules (in every stack).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (MONGO_FIREWALL_RULE.test(args.type)) {
+            const p = args.props ?? {};
+            reportViolation(`MongoDB cluster firewall rule ${p.firewallRuleName ?? args.name}: firewall rules open the public endpoint; reach the cluster through its private endpoint`);
+            return;
+        }
+        if (!MONGO_CLUSTER.test(args.type)) return;
+        const p = args.props ?? {};
+        const access = p.properties?.publicNetworkAccess;
+        if (access !== "Disabled") {
+            reportViolation(`MongoDB cluster ${p.mongoClusterName ?? args.name}: properties.publicNetworkAccess must be Disabled, is ${access ?? "unset (Enabled)"}`);
+        }
+    },
+};
+
+export interface MongoHaPolicyConfig {
+    /** Whether the stack is production (then every primary cluster needs high availability). */
+    readonly production?: boolean;
+}
+
+export const mongoClusterHighAvailability: ItOpsResourcePolicy = {
+    name: "mongo-cluster-high-availability",
+    description: "In production, MongoDB (vCore) clusters (geo replicas excepted: the service gives them no HA) run with high availability (a standby per shard).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { production: { type: "boolean", default: true } } },
+    validateResource: (args, reportViolation) => {
+        if (!MONGO_CLUSTER.test(args.type)) return;
+        if (args.getConfig<MongoHaPolicyConfig>().production === false) return;
+        const p = args.props ?? {};
+        const mode = p.properties?.createMode;
+        if (mode === "GeoReplica" || mode === "Replica") return;
+        const ha = p.properties?.highAvailability?.targetMode;
+        if (ha !== "ZoneRedundantPreferred" && ha !== "SameZone") {
+            reportViolation(`MongoDB cluster ${p.mongoClusterName ?? args.name}: properties.highAvailability.targetMode must be ZoneRedundantPreferred (or SameZone) in production, is ${ha ?? "unset (Disabled)"}`);
+        }
+    },
+};
+
 /** Whether a list of authorized ranges opens the API server to everyone. */
 function opensToInternet(ranges: unknown[]): boolean {
     return ranges.some((r) => typeof r === "string" && /\/0$/.test(r));
@@ -449,6 +494,8 @@ export const RESOURCE_POLICIES: readonly ItOpsResourcePolicy[] = [
     registryPrivateNetwork,
     storagePrivateNetwork,
     aksApiServerRestricted,
+    mongoClusterPrivateNetwork,
+    mongoClusterHighAvailability,
 ];
 export const STACK_POLICIES: readonly ItOpsStackPolicy[] = [productionHighAvailability, namespaceDefaultDeny];
 
@@ -480,6 +527,7 @@ export function policyConfigFor(facts: StackFacts): PolicyPackConfig {
         // An unknown stack name (an engine that does not pass it) gets the production checks: fail closed.
         [productionHighAvailability.name]: { production: facts.stack === "production" || facts.stack === "", minReplicas: 2 },
         [noPublicLoadBalancer.name]: { allowPublicLoadBalancer: facts.allowPublicLoadBalancer ?? false },
+        [mongoClusterHighAvailability.name]: { production: isProduction },
         // Production (or an unknown stack: fail closed) never allows public ACR/Storage endpoints.
         ...Object.fromEntries(
             [registryPrivateNetwork, storagePrivateNetwork].map((p) => [p.name, { allowPublicNetworkAccess: !isProduction && (facts.publicNetworkAccess ?? false) }]),

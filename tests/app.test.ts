@@ -238,7 +238,7 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
             assert.deepEqual(byName["it-ops-system-allow-database-egress"].spec, {
                 podSelector: app,
                 policyTypes: ["Egress"],
-                egress: [{ to: [{ ipBlock: { cidr: stack === "production" ? "10.20.8.0/24" : "10.30.8.0/24" } }], ports: [{ protocol: "TCP", port: 27017 }] }],
+                egress: [{ to: [{ ipBlock: { cidr: stack === "production" ? "10.20.8.0/24" : "10.30.8.0/24" } }], ports: [{ protocol: "TCP", port: stack === "production" ? 27017 : 10260 }] }],
             });
         });
 
@@ -251,7 +251,9 @@ for (const [stack, replicas, maxReplicas] of [["production", 3, 12], ["staging",
             assert.equal(k8sObjects.length, 12, "Namespace, 5 NetworkPolicies, ServiceAccount, Secret, Deployment, PDB, HPA, Service");
             const provider = r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
             assert.equal(app.options.provider, provider.urn, "ItOpsApp gets the cluster's Kubernetes provider");
-            assert.deepEqual(app.options.dependsOn, [r.resources.find((x) => x.type === "itops:azure:AksCluster")!.urn, one(r, "itops:azure:PrivateEndpoint", "itops-registry-endpoint").urn], "waits for the cluster (AcrPull grant) and the registry's private endpoint");
+            // Staging (database.mode managed) also waits for its MongoDatabase (tests/database.test.ts).
+            const database = r.resources.filter((x) => x.type === "itops:data:MongoDatabase").map((x) => x.urn);
+            assert.deepEqual(app.options.dependsOn, [r.resources.find((x) => x.type === "itops:azure:AksCluster")!.urn, one(r, "itops:azure:PrivateEndpoint", "itops-registry-endpoint").urn, ...database], "waits for the cluster (AcrPull grant) and the registry's private endpoint");
             const dep = one(r, "kubernetes:apps/v1:Deployment");
             assert.deepEqual(dep.options.dependsOn, [
                 r.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!.urn,

@@ -258,7 +258,8 @@ for (const stack of STACKS) {
             const k8sText = JSON.stringify(r.resources.filter((x) => x.type.startsWith("kubernetes:")).map((x) => x.inputs));
             assert.ok(!k8sText.includes("placeholder-for-"), "no secret placeholder leaked");
             assert.ok(!/mongodb(\+srv)?:\/\/[^"]*@/.test(k8sText), "no URI with credentials");
-            assert.ok(r.placeholders.includes("it-ops-infra:backup.mongodb.uri"));
+            // Staging's source is its managed MongoDatabase (no URI key); production's the placeholder of backup.mongodb.uri.
+            assert.equal(r.placeholders.includes("it-ops-infra:backup.mongodb.uri"), r.config.database.mode === "external");
             const [cm] = manifests(r, "ConfigMap", "mongodb-backup-scripts");
             assert.deepEqual(cm.data, loadBackupScripts());
             // The component gets the cluster's provider; its objects inherit it (none overrides it).

@@ -19,6 +19,9 @@ function raw(backup: Record<string, unknown> | undefined): Record<string, string
     // The staging stack file with its backup section replaced (every other section stays valid).
     const out: Record<string, string> = { ...stackRaw("staging").raw };
     delete out[`${P}backup`];
+    // With an external database: managed mode (staging's) takes the URI from the MongoDatabase (tests/database.test.ts).
+    delete out[`${P}database`];
+    out[`${P}app`] = JSON.stringify({ ...JSON.parse(out[`${P}app`]), database: {} });
     if (backup !== undefined) out[`${P}backup`] = JSON.stringify(backup);
     return out;
 }
@@ -93,7 +96,7 @@ describe("backup config: defaults and stack files", () => {
     });
 
     it("returns the URI as a Pulumi secret", async () => {
-        const { value, secret } = await secretValue(parse().mongoUri);
+        const { value, secret } = await secretValue(parse().mongoUri!);
         assert.equal(value, URI);
         assert.equal(secret, true);
     });

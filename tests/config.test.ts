@@ -224,7 +224,7 @@ describe("every problem at once (schema-first config, issue 14)", () => {
     it("names an unknown key, with the keys known there, at any depth and at the root", () => {
         assert.deepEqual(problems("production", ["app.ports.grpc=5000"]), ["it-ops-infra:app.ports.grpc is not a known setting (known here: api, http, metrics)"]);
         const [root] = problems("production", ["colour=blue"]);
-        assert.match(root, /^it-ops-infra:colour is not a known setting \(known here: app, backup, cluster, location, migration, monitoring, network, protect, regionZones, registry, resourceGroupName, tags, verification\)$/);
+        assert.match(root, /^it-ops-infra:colour is not a known setting \(known here: app, backup, cluster, database, location, migration, monitoring, network, protect, regionZones, registry, resourceGroupName, tags, verification\)$/);
     });
 
     it("a key that is wrong in this mode says where it belongs", () => {

@@ -257,7 +257,9 @@ describe("existing-mode validation (parser)", () => {
         const raw = readStackFile(path.join(PROJECT_DIR, "Pulumi.staging.yaml"));
         // Every secret but the MongoDB URI gets a placeholder: a missing URI would be an error.
         const uri = "it-ops-infra:backup.mongodb.uri";
-        const parseStaging = (set: string) => parseStackConfig("staging", toRuntimeConfig(applySet(raw, set)), raw.secretKeys, { secretPlaceholders: (k) => k !== uri });
+        // Staging with an external database (in managed mode the URI is the MongoDatabase's: tests/database.test.ts).
+        const external = applySet(applySet(raw, 'database={"mode":"external"}'), "app.database={}");
+        const parseStaging = (set: string) => parseStackConfig("staging", toRuntimeConfig(applySet(external, set)), raw.secretKeys, { secretPlaceholders: (k) => k !== uri });
         assert.equal(parseStaging("backup.enabled=false").config.backup.enabled, false);
         assert.throws(() => parseStaging("backup.enabled=true"), (e: unknown) => e instanceof ConfigError && e.key === uri);
         assert.equal(parseLocal(FULL.slice(0, 4)).backup.existing?.containerUrl, CONTAINER_URL);

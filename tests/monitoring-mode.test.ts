@@ -126,7 +126,7 @@ describe("monitoring.mode existing-operator (render of the local stack)", () => 
     it("mode helm keeps the chart, the CRD chart and the Grafana password (staging)", async () => {
         const r = await render("staging");
         assert.equal(all(r, "kubernetes:helm.sh/v3:Release").length, 1);
-        assert.equal(all(r, "random:index/randomPassword:RandomPassword").length, 1);
+        assert.equal(all(r, "random:index/randomPassword:RandomPassword", "itops-monitoring-grafana-admin-password").length, 1);
         assert.equal(all(r, "itops:monitoring:OperatorMonitoring").length, 0);
         assert.equal(r.outputs.grafanaAdminSecret, "grafana-admin");
     });

@@ -117,3 +117,24 @@ describe("policy pack over a render with a floating image", () => {
         assert.ok(out.some((m) => /^production-high-availability: .*>= 2 replicas, has 1/.test(m)), out.join("\n"));
     });
 });
+
+describe("policy pack over production with database.mode managed (issue 16)", () => {
+    const MANAGED = ["database.mode=managed", "app.database={}"];
+    it("finds zero violations: the cluster and its geo replica are private, the primary has HA", async () => {
+        const r = await render("production", MANAGED);
+        assert.equal(r.resources.filter((x) => x.type === "azure-native:mongocluster:MongoCluster").length, 2, "primary and geo replica");
+        assert.deepEqual(runPack(r), []);
+    });
+    it("catches public access and a primary without HA in the rendered resources", async () => {
+        const r = await render("production", MANAGED);
+        const bent = r.resources.map((x) =>
+            x.type === "azure-native:mongocluster:MongoCluster" && x.name === "itops-database"
+                ? { ...x, inputs: { ...x.inputs, properties: { ...(x.inputs.properties as object), publicNetworkAccess: "Enabled", highAvailability: { targetMode: "Disabled" } } } }
+                : x,
+        );
+        assert.deepEqual(runPack(r, bent), [
+            "mongo-cluster-private-network: MongoDB cluster mongo-it-ops-production: properties.publicNetworkAccess must be Disabled, is Enabled",
+            "mongo-cluster-high-availability: MongoDB cluster mongo-it-ops-production: properties.highAvailability.targetMode must be ZoneRedundantPreferred (or SameZone) in production, is Disabled",
+        ]);
+    });
+});

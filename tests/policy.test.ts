@@ -11,6 +11,8 @@ import {
     containerResources,
     imagesFromStackRegistry,
     ItOpsResourcePolicy,
+    mongoClusterHighAvailability,
+    mongoClusterPrivateNetwork,
     noHostAccess,
     noPublicLoadBalancer,
     parseImage,
@@ -256,6 +258,52 @@ describe("storage-private-network", () => {
     });
 });
 
+describe("mongo-cluster-private-network", () => {
+    const MC = "azure-native:mongocluster:MongoCluster";
+    const good = { mongoClusterName: "mongo-it-ops-staging", properties: { publicNetworkAccess: "Disabled", highAvailability: { targetMode: "Disabled" } } };
+    it("passes a cluster whose public access is Disabled", () => assert.deepEqual(check(mongoClusterPrivateNetwork, MC, good), []));
+    it("fails public access Enabled or unset (the service's default is Enabled), replicas and versioned types too", () => {
+        assert.deepEqual(check(mongoClusterPrivateNetwork, MC, { ...good, properties: { publicNetworkAccess: "Enabled" } }), [
+            "MongoDB cluster mongo-it-ops-staging: properties.publicNetworkAccess must be Disabled, is Enabled",
+        ]);
+        assert.deepEqual(check(mongoClusterPrivateNetwork, MC, { mongoClusterName: "m" }), ["MongoDB cluster m: properties.publicNetworkAccess must be Disabled, is unset (Enabled)"]);
+        assert.equal(check(mongoClusterPrivateNetwork, MC, { mongoClusterName: "m-geo", properties: { createMode: "GeoReplica" } }).length, 1, "a geo replica inherits no network settings");
+        assert.equal(check(mongoClusterPrivateNetwork, "azure-native:mongocluster/v20250901:MongoCluster", {}).length, 1, "versioned types too");
+    });
+    it("no stack config allows it (not even allowPublicNetworkAccess)", () => {
+        assert.equal(check(mongoClusterPrivateNetwork, MC, { properties: { publicNetworkAccess: "Enabled" } }, { allowPublicNetworkAccess: true }).length, 1);
+    });
+    it("rejects every firewall rule of a cluster", () => {
+        assert.deepEqual(check(mongoClusterPrivateNetwork, "azure-native:mongocluster:FirewallRule", { firewallRuleName: "office", properties: { startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" } }), [
+            "MongoDB cluster firewall rule office: firewall rules open the public endpoint; reach the cluster through its private endpoint",
+        ]);
+    });
+    it("ignores other types", () => assert.deepEqual(check(mongoClusterPrivateNetwork, "azure-native:storage:StorageAccount", {}), []));
+});
+
+describe("mongo-cluster-high-availability", () => {
+    const MC = "azure-native:mongocluster:MongoCluster";
+    const PROD = { production: true };
+    it("production: a primary cluster needs ZoneRedundantPreferred (or SameZone)", () => {
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "ZoneRedundantPreferred" } } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "SameZone" } } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: { highAvailability: { targetMode: "Disabled" } } }, PROD), [
+            "MongoDB cluster m: properties.highAvailability.targetMode must be ZoneRedundantPreferred (or SameZone) in production, is Disabled",
+        ]);
+        assert.match(check(mongoClusterHighAvailability, MC, { mongoClusterName: "m", properties: {} }, PROD).join(), /is unset \(Disabled\)/);
+        assert.equal(check(mongoClusterHighAvailability, MC, { properties: {} }, {}).length, 1, "no config (an unknown stack): fail closed");
+    });
+    it("geo replicas (no HA by the service) and other stacks pass", () => {
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { properties: { createMode: "GeoReplica" } }, PROD), []);
+        assert.deepEqual(check(mongoClusterHighAvailability, MC, { properties: { highAvailability: { targetMode: "Disabled" } } }, { production: false }), []);
+    });
+    it("policyConfigFor: production only (unknown stack: fail closed)", () => {
+        assert.deepEqual(policyConfigFor({ stack: "production" })["mongo-cluster-high-availability"], { production: true });
+        assert.deepEqual(policyConfigFor({ stack: "staging" })["mongo-cluster-high-availability"], { production: false });
+        assert.deepEqual(policyConfigFor({ stack: "" })["mongo-cluster-high-availability"], { production: true });
+    });
+});
+
 describe("aks-api-server-restricted", () => {
     const AKS = "azure-native:containerservice:ManagedCluster";
     it("passes a private cluster, and a public one with authorized ranges; both with run command off", () => {
@@ -274,7 +322,7 @@ describe("the pack", () => {
         const all = [...RESOURCE_POLICIES, ...STACK_POLICIES];
         // 10, plus issue 15's registry-private-network, storage-private-network, aks-api-server-restricted,
         // namespace-default-deny, chart-images-from-stack-registry and grafana-rbac-namespaced.
-        assert.equal(all.length, 16);
+        assert.equal(all.length, 18);
         assert.equal(new Set(all.map((p) => p.name)).size, all.length);
         for (const p of all) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
@@ -287,6 +335,7 @@ describe("the pack", () => {
             "chart-images-from-stack-registry": { registries: ["itopsproductionacr.azurecr.io"] },
             "production-high-availability": { production: true, minReplicas: 2 },
             "no-public-load-balancer": { allowPublicLoadBalancer: false },
+            "mongo-cluster-high-availability": { production: true },
             "registry-private-network": { allowPublicNetworkAccess: false },
             "storage-private-network": { allowPublicNetworkAccess: false },
         });

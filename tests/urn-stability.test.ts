@@ -112,7 +112,13 @@ describe(`URN stability against ${URN_BASE_COMMIT.slice(0, 7)} (before issue #14
                 return;
             }
             const [base, head] = await Promise.all([baseResources(c.stack, c.sets), render(c.stack, [...c.sets]).then(headResources)]);
-            const changes = urnChanges(base, head);
+            const all = urnChanges(base, head);
+            // Issue 16: staging (database.mode managed) gains the MongoDatabase and its children, new
+            // resources and nothing else; the external stacks gain none.
+            const newDatabase = all.created.filter(isMongoDatabase);
+            assert.equal(newDatabase.length > 0, c.stack === "staging", `the MongoDatabase is new in staging only: ${newDatabase.join(", ")}`);
+            if (c.stack === "staging") assert.ok(newDatabase.includes("urn:pulumi:staging::it-ops-infra::itops:data:MongoDatabase::itops-database"));
+            const changes = { ...all, created: all.created.filter((u) => !isMongoDatabase(u)) };
             assert.deepEqual(changes.deleted, [], "base URNs no head resource has or aliases (the engine would delete them)");
             assert.deepEqual(changes.replaced, [], "resources the engine would replace");
             assert.deepEqual(changes.conflicts, []);
@@ -132,6 +138,11 @@ describe(`URN stability against ${URN_BASE_COMMIT.slice(0, 7)} (before issue #14
         });
     }
 });
+
+/** The MongoDatabase component (issue 16) or one of its descendants. */
+function isMongoDatabase(urn: string): boolean {
+    return urn.split("::")[2].split("$")[0] === "itops:data:MongoDatabase";
+}
 
 function parseUrnType(urn: string): string {
     const qualified = urn.split("::")[2];

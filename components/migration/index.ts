@@ -7,5 +7,5 @@ export { MIGRATION_ERROR_ALERT, MIGRATION_ERROR_RUNBOOK, errorRatioExpr, migrati
 export type { MigrationAlertOptions } from "./migration-alerts";
 export { DATA_STRATEGIES, INGRESS_ADDRESS_TIMEOUT, ROUTING_MODES, WeightedRoute, routeWeights } from "./weighted-route";
 export type { DataStrategy, RouteWeights, RoutingMode, WeightedRouteArgs } from "./weighted-route";
-export { MAX_MIGRATION_REPLICAS, Migration, migrationPlan, migrationSpecProblem, newSystemReplicas } from "./migration";
+export { MAX_MIGRATION_REPLICAS, Migration, copyTargetUri, migrationPlan, migrationSpecProblem, newSystemReplicas } from "./migration";
 export type { MigrationAlertPlacement, MigrationArgs, MigrationPlan, MigrationSpec, MigrationStackOutput, MigrationTarget } from "./migration";

@@ -38,6 +38,15 @@ export interface MigrationTarget {
     readonly httpPort: number;
     /** The workload's name: the `service` label of the migration's alert. */
     readonly name: string;
+    /** `database.mode managed`: the stack's MongoDatabase, the copy's target (its URI and port). @default none (mode external: `migration.copy.targetUri`) */
+    readonly database?: { readonly uri: pulumi.Input<string>; readonly port: number };
+}
+
+/** The copy's target: the managed database's connection string, else `migration.copy.targetUri`. */
+export function copyTargetUri(configured: pulumi.Input<string> | undefined, database: MigrationTarget["database"]): pulumi.Input<string> {
+    if (database) return database.uri;
+    if (configured === undefined) throw new pulumi.RunError("it-ops-infra:migration.copy.targetUri is required with database.mode external");
+    return configured;
 }
 
 /** Where the migration's alert group goes: the monitoring namespace, as the stack's Prometheus selects rules. */
@@ -172,10 +181,10 @@ export class Migration extends pulumi.ComponentResource {
                       namespace: target.namespace,
                       runId: m.copy.runId,
                       sourceUri: m.copy.sourceUri,
-                      targetUri: m.copy.targetUri,
+                      targetUri: copyTargetUri(m.copy.targetUri, target.database),
                       image: m.copy.image,
                       timeoutMinutes: m.copy.timeoutMinutes,
-                      databasePorts: m.copy.databasePorts,
+                      databasePorts: target.database ? [...new Set([...m.copy.databasePorts, target.database.port])] : m.copy.databasePorts,
                   },
                   { parent: this, aliases: FROM_ROOT },
               )

@@ -37,6 +37,8 @@ export const DEFAULT_AKS_LOG_CATEGORIES: readonly AksLogCategory[] = [
 export const REGISTRY_LOG_CATEGORIES = ["ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents"] as const;
 /** Blob service of a Storage account: every read, write and delete. */
 export const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
+/** Azure DocumentDB for MongoDB (vCore) cluster: its data-plane requests (table VCoreMongoRequests). */
+export const MONGO_CLUSTER_LOG_CATEGORIES = ["vCoreMongoRequests"] as const;
 
 /** The one name of every diagnostic setting the stack creates. */
 export const DIAGNOSTIC_SETTING_NAME = "itops-to-log-analytics";

@@ -5,7 +5,7 @@ export { ContainerRegistry, REGISTRY_SKUS, registryProtection } from "./containe
 export type { ContainerRegistryArgs, RegistrySku } from "./container-registry";
 export { DEFENDER_PLANS, DEFENDER_TIERS, DefenderPlan, subscriptionScope } from "./defender-plan";
 export type { DefenderPlanArgs, DefenderPlanName, DefenderTier } from "./defender-plan";
-export { AKS_LOG_CATEGORIES, BLOB_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES, DIAGNOSTIC_SETTING_NAME, DiagnosticSettings, REGISTRY_LOG_CATEGORIES } from "./diagnostics";
+export { AKS_LOG_CATEGORIES, BLOB_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES, DIAGNOSTIC_SETTING_NAME, DiagnosticSettings, MONGO_CLUSTER_LOG_CATEGORIES, REGISTRY_LOG_CATEGORIES } from "./diagnostics";
 export type { AksLogCategory, DiagnosticSettingsArgs } from "./diagnostics";
 export { KUBELOGIN_LOGIN_MODES, convertKubeconfig } from "./kubeconfig";
 export type { KubeloginLoginMode } from "./kubeconfig";

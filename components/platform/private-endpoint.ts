@@ -9,6 +9,8 @@ export const PRIVATE_LINK_TARGETS = {
     registry: { groupId: "registry", zone: "privatelink.azurecr.io" },
     /** Blob service of a Storage account. */
     blob: { groupId: "blob", zone: "privatelink.blob.core.windows.net" },
+    /** Azure DocumentDB for MongoDB (vCore) cluster. */
+    mongoCluster: { groupId: "MongoCluster", zone: "privatelink.mongocluster.cosmos.azure.com" },
 } as const;
 export type PrivateLinkTarget = keyof typeof PRIVATE_LINK_TARGETS;
 
@@ -25,6 +27,12 @@ export interface PrivateEndpointArgs {
     readonly subnetId: pulumi.Input<string>;
     /** The VNet the private DNS zone is linked to (where the cluster resolves names). */
     readonly vnetId: pulumi.Input<string>;
+    /**
+     * An existing private DNS zone of the same target (from another PrivateEndpoint of this stack):
+     * the endpoint registers its records there instead of creating the zone (one zone per name per
+     * resource group). @default a new zone, linked to `vnetId`
+     */
+    readonly zoneId?: pulumi.Input<string>;
     /** @default {} */
     readonly tags?: Record<string, string>;
 }
@@ -46,24 +54,30 @@ export class PrivateEndpoint extends pulumi.ComponentResource {
         v.matches("endpointName", args.endpointName, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]$/, "2-64 letters, digits, '_', '.' or '-'");
         const tags = args.tags ?? {};
 
-        const zone = new privatedns.PrivateZone(
-            `${name}-zone`,
-            { privateZoneName: target.zone, resourceGroupName: args.resourceGroupName, location: "global", tags },
-            { parent: this },
-        );
-        new privatedns.VirtualNetworkLink(
-            `${name}-zone-link`,
-            {
-                virtualNetworkLinkName: `${args.endpointName}-link`,
-                privateZoneName: zone.name,
-                resourceGroupName: args.resourceGroupName,
-                location: "global",
-                virtualNetwork: { id: args.vnetId },
-                registrationEnabled: false,
-                tags,
-            },
-            { parent: this },
-        );
+        let zoneId: pulumi.Input<string>;
+        if (args.zoneId !== undefined) {
+            zoneId = args.zoneId;
+        } else {
+            const zone = new privatedns.PrivateZone(
+                `${name}-zone`,
+                { privateZoneName: target.zone, resourceGroupName: args.resourceGroupName, location: "global", tags },
+                { parent: this },
+            );
+            new privatedns.VirtualNetworkLink(
+                `${name}-zone-link`,
+                {
+                    virtualNetworkLinkName: `${args.endpointName}-link`,
+                    privateZoneName: zone.name,
+                    resourceGroupName: args.resourceGroupName,
+                    location: "global",
+                    virtualNetwork: { id: args.vnetId },
+                    registrationEnabled: false,
+                    tags,
+                },
+                { parent: this },
+            );
+            zoneId = zone.id;
+        }
         const endpoint = new network.PrivateEndpoint(
             name,
             {
@@ -83,13 +97,13 @@ export class PrivateEndpoint extends pulumi.ComponentResource {
                 privateDnsZoneGroupName: "default",
                 privateEndpointName: endpoint.name,
                 resourceGroupName: args.resourceGroupName,
-                privateDnsZoneConfigs: [{ name: target.zone.replace(/\./g, "-"), privateDnsZoneId: zone.id }],
+                privateDnsZoneConfigs: [{ name: target.zone.replace(/\./g, "-"), privateDnsZoneId: zoneId }],
             },
             { parent: this },
         );
 
         this.endpointId = endpoint.id;
-        this.zoneId = zone.id;
+        this.zoneId = pulumi.output(zoneId);
         this.zoneName = target.zone;
         this.registerOutputs({ endpointId: this.endpointId, zoneId: this.zoneId, zoneName: this.zoneName });
     }

@@ -13,7 +13,7 @@ import {
     SPREAD_MODES,
 } from "../../components/app/app-spec";
 import { cidrContains } from "../../components/platform/network";
-import { bool, dnsLabel, IPV4_CIDR, isIpv4Cidr, dnsLabelItem, int, list, obj, oneOf, problem, Resolved, secret, section, str, WHEN_VALID } from "./kit";
+import { bool, dnsLabel, IPV4_CIDR, isIpv4Cidr, dnsLabelItem, int, list, maybeParseContext, obj, oneOf, problem, Resolved, secret, section, str, WHEN_VALID } from "./kit";
 
 const HTTP_PATH_TEXT = "an HTTP path starting with / such as /healthz/ready";
 
@@ -119,8 +119,12 @@ export const appSchema = obj({
             .describe("IPv4 CIDRs of the database endpoint (the app's only egress besides DNS); in cluster mode aks they must lie inside network.subnets.database.")
             .meta({ derivedDefault: "[network.subnets.database] (cluster mode aks; required otherwise)" }),
         port: int({ min: 1, max: 65535 }).default(27017).describe("TCP port of the database."),
-        uri: secret().describe("The database connection URI (secret)."),
-    }).describe("The database the app reaches: endpoint and connection URI."),
+        uri: secret().describe("The database connection URI (secret). Not set with database.mode managed (the MongoDatabase's connection string is used)."),
+    })
+        // Required with database.mode external ("is required: an object"); with mode managed it may be left out.
+        // (Outside a parse, i.e. for the JSON schema, it reads as optional like the other sections.)
+        .prefault(() => { const c = maybeParseContext(); return (!c || c.managedDatabase ? {} : undefined) as never; })
+        .describe("The database the app reaches: endpoint and connection URI (may be left out with database.mode managed)."),
     allowPublicLoadBalancer: bool().default(false).describe("Whether the policy pack accepts a public LoadBalancer Service in this stack."),
 })
     .superRefine((a, ctx) => {
@@ -135,7 +139,8 @@ type ParsedApp = Resolved<z.output<typeof appSchema>>;
 
 /** The parsed `app` section. */
 export type AppConfig = Omit<ParsedApp, "database"> & {
-    readonly database: Omit<ParsedApp["database"], "cidrs"> & { readonly cidrs: readonly string[] };
+    /** `uri` is absent with `database.mode managed` (the MongoDatabase's connection string is used). */
+    readonly database: Omit<ParsedApp["database"], "cidrs" | "uri"> & { readonly cidrs: readonly string[]; readonly uri?: ParsedApp["database"]["uri"] };
 };
 export type { AppContainerSpec } from "../../components/app/app-spec";
 

@@ -67,7 +67,8 @@ export interface BackupConfig {
     readonly restoreServiceAccountName: string;
     readonly storage: BackupStorageConfig;
     /** MongoDB connection URI of the source (Pulumi secret). */
-    readonly mongoUri: pulumi.Output<string>;
+    /** Absent with `database.mode managed`: the stack's MongoDatabase is the source. */
+    readonly mongoUri?: pulumi.Output<string>;
     /** Whether the source is a replica set (then `mongodump --oplog`, `mongorestore --oplogReplay`). */
     readonly replicaSet: boolean;
     /** Cron schedule of the backup CronJob (in `timeZone`). */

@@ -305,6 +305,8 @@ export interface ParseContext {
     readonly secretPlaceholders: boolean | ((key: string) => boolean);
     /** The keys that were given placeholders. */
     readonly placeholders: string[];
+    /** `database.mode managed`: the stack's MongoDatabase is the connection's one source (infra/config/database.ts). */
+    readonly managedDatabase?: boolean;
 }
 
 let current: ParseContext | undefined;
@@ -312,6 +314,11 @@ let current: ParseContext | undefined;
 /** The context of the parse under way (schemas read the stack name for stack-derived defaults). */
 export function parseContext(): ParseContext {
     if (!current) throw new Error("parseContext() outside a configuration parse");
+    return current;
+}
+
+/** The context of the parse under way, or undefined outside one (e.g. while generating the JSON schema). */
+export function maybeParseContext(): ParseContext | undefined {
     return current;
 }
 

@@ -147,7 +147,7 @@ export function output(r: { stdout: string; stderr: string; status: number | nul
 /** A stand-in value for a required secret the stack file does not hold (the users set theirs once per machine). */
 function standInSecret(key: string): string {
     if (/(\.uri|Uri)$/.test(key)) return "mongodb://itops:stand-in@mongo.example.internal:27017/itops";
-    if (/\.url$/.test(key)) return "https://hooks.example.com/stand-in";
+    if (/\.url$|\.receiverUrls\.\w+$/.test(key)) return "https://hooks.example.com/stand-in";
     return "stand-in-secret";
 }
 

@@ -135,6 +135,20 @@ function computed(type: string, name: string, inputs: Record<string, any>): { id
             return { id: armId(inputs, "Microsoft.Network/privateEndpoints", inputs.privateEndpointName ?? name), state: { name: inputs.privateEndpointName ?? name } };
         case "azure-native:privatedns:PrivateZone":
             return { id: armId(inputs, "Microsoft.Network/privateDnsZones", inputs.privateZoneName ?? name), state: { name: inputs.privateZoneName ?? name } };
+        case "azure-native:mongocluster:MongoCluster": {
+            // The service reports the SRV connection string with <user>/<password> placeholders.
+            const n = inputs.mongoClusterName ?? name;
+            return {
+                id: armId(inputs, "Microsoft.DocumentDB/mongoClusters", n),
+                state: {
+                    name: n,
+                    // Only the computed field: the inputs' properties hold a secret (the password).
+                    properties: {
+                        connectionString: `mongodb+srv://<user>:<password>@${n}.global.mongocluster.cosmos.azure.com/?tls=true&authMechanism=SCRAM-SHA-256&retrywrites=false&maxIdleTimeMS=120000`,
+                    },
+                },
+            };
+        }
         case "random:index/randomPassword:RandomPassword":
         case "random:index/randomString:RandomString": {
             const len = Number(inputs.length ?? 16);
