@@ -359,12 +359,12 @@ describe("migration component argument validation", () => {
         ["DeploymentReplicas namespace", () => new DeploymentReplicas("r", { namespace: "Legacy", deploymentName: "old", replicas: 1 }), /args\.namespace must be a DNS-1123 label/],
         ["DeploymentReplicas deploymentName", () => new DeploymentReplicas("r", { namespace: "legacy", deploymentName: "Old", replicas: 1 }), /args\.deploymentName must be a DNS-1123 subdomain/],
         ["DeploymentReplicas fieldManager", () => new DeploymentReplicas("r", { namespace: "legacy", deploymentName: "old", replicas: 1, fieldManager: "A" }), /args\.fieldManager must be a DNS-1123 label/],
-        ["DataCopyJob runId", () => new DataCopyJob("c", { namespace: "p", runId: "Run", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14" }), /DataCopyJob: args\.runId must be 1-20 lower-case letters/],
-        ["DataCopyJob unpinned image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo" }), /args\.image must be a pinned image reference .*: no tag: untagged images float like latest.*, got "mongo"/],
-        ["DataCopyJob latest image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:latest" }), /args\.image must be a pinned image reference .*: the tag latest floats/],
-        ["DataCopyJob timeout", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 5 }), /args\.timeoutMinutes must be an integer from 10 to 2880, got 5/],
-        ["DataCopyJob ports", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", databasePorts: [] }), /args\.databasePorts must be a non-empty list/],
-        ["DataCopyJob port", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", databasePorts: [0] }), /args\.databasePorts\[0\] must be an integer from 1 to 65535/],
+        ["DataCopyJob runId", () => new DataCopyJob("c", { namespace: "p", runId: "Run", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 240, databasePorts: [27017] }), /DataCopyJob: args\.runId must be 1-20 lower-case letters/],
+        ["DataCopyJob unpinned image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo", timeoutMinutes: 240, databasePorts: [27017] }), /args\.image must be a pinned image reference .*: no tag: untagged images float like latest.*, got "mongo"/],
+        ["DataCopyJob latest image", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:latest", timeoutMinutes: 240, databasePorts: [27017] }), /args\.image must be a pinned image reference .*: the tag latest floats/],
+        ["DataCopyJob timeout", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 0, databasePorts: [27017] }), /args\.timeoutMinutes must be an integer >= 1, got 0/],
+        ["DataCopyJob ports", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 240, databasePorts: [] }), /args\.databasePorts must be a non-empty list/],
+        ["DataCopyJob port", () => new DataCopyJob("c", { namespace: "p", runId: "r1", sourceUri: "s", targetUri: "t", image: "mongo:7.0.14", timeoutMinutes: 240, databasePorts: [0] }), /args\.databasePorts\[0\] must be an integer from 1 to 65535/],
     ];
     for (const [what, make, message] of other) {
         it(`rejects a bad ${what}`, async () => {

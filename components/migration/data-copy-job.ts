@@ -37,10 +37,10 @@ export interface DataCopyJobArgs {
     readonly targetUri: pulumi.Input<string>;
     /** Image with mongodump, mongorestore and mongosh (pinned tag or digest, never latest). */
     readonly image: string;
-    /** How long the Job may run and `pulumi up` waits for it. @default 240 */
-    readonly timeoutMinutes?: number;
-    /** TCP ports of the databases the Job's pod may connect to. @default [27017] */
-    readonly databasePorts?: readonly number[];
+    /** How long the Job may run and `pulumi up` waits for it, in minutes (migration.copy.timeoutMinutes: its default and range live in the config schema). */
+    readonly timeoutMinutes: number;
+    /** TCP ports of the databases the Job's pod may connect to (migration.copy.databasePorts). */
+    readonly databasePorts: readonly number[];
 }
 
 /** The data copy Job of one run, with its Secret, script ConfigMap and egress NetworkPolicy. */
@@ -53,8 +53,8 @@ export class DataCopyJob extends pulumi.ComponentResource {
         const v = new ArgsValidator("DataCopyJob");
         v.matches("runId", args.runId, COPY_RUN_ID, "1-20 lower-case letters, digits or '-', starting and ending with a letter or digit");
         v.pinnedImage("image", args.image);
-        const timeoutMinutes = v.integer("timeoutMinutes", args.timeoutMinutes ?? 240, 10, 2880);
-        const ports = args.databasePorts ?? [27017];
+        const timeoutMinutes = v.integer("timeoutMinutes", args.timeoutMinutes, 1);
+        const ports = args.databasePorts;
         v.nonEmpty("databasePorts", ports);
         ports.forEach((p, i) => v.integer(`databasePorts[${i}]`, p, 1, 65535));
 
