@@ -104,8 +104,8 @@ export type OutboundType = (typeof OUTBOUND_TYPES)[number];
 /** Nodes egress through a NAT gateway (with its own static public IP) on the node subnet. */
 export interface NatGatewayOutbound {
     readonly type: "userAssignedNATGateway";
-    /** TCP idle timeout of the NAT gateway. @default 4 */
-    readonly idleTimeoutMinutes?: number;
+    /** TCP idle timeout of the NAT gateway in minutes (default and range: the schema's, `network.outbound`). */
+    readonly idleTimeoutMinutes: number;
 }
 
 /** Nodes egress through a firewall (e.g. Azure Firewall in a hub): a 0.0.0.0/0 route to its private IP. */
@@ -186,7 +186,7 @@ export class StackNetwork extends pulumi.ComponentResource {
         if (args.outbound.type === "userDefinedRouting" && parseIpv4(args.outbound.firewallPrivateIp) === undefined) {
             throw v.fail("outbound.firewallPrivateIp", "an IPv4 address", args.outbound.firewallPrivateIp);
         }
-        const idle = args.outbound.type === "userAssignedNATGateway" ? v.integer("outbound.idleTimeoutMinutes", args.outbound.idleTimeoutMinutes ?? 4, 4, 120) : 0;
+        const idle = args.outbound.type === "userAssignedNATGateway" ? v.integer("outbound.idleTimeoutMinutes", args.outbound.idleTimeoutMinutes, 1) : 0;
         const tags = args.tags ?? {};
         const rg = existing ? existing.resourceGroupName : args.resourceGroupName;
 

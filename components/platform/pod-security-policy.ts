@@ -38,10 +38,10 @@ export interface PodSecurityPolicyArgs {
     readonly clusterId: pulumi.Input<string>;
     /** Name of the assignment (unique at the scope; at most 64 characters). */
     readonly assignmentName: string;
-    /** @default "baseline" */
-    readonly level?: PodSecurityInitiativeLevel;
-    /** @default "deny" */
-    readonly effect?: PolicyEffect;
+    /** The initiative (default: the schema's, `cluster.podSecurityPolicy.level`). */
+    readonly level: PodSecurityInitiativeLevel;
+    /** `deny` or `audit` (default: the schema's, `cluster.podSecurityPolicy.effect`). */
+    readonly effect: PolicyEffect;
     /**
      * Namespaces exempted in addition to the AKS system ones — only those whose pods need host
      * access by design (monitoring's node-exporter). @default []
@@ -60,8 +60,8 @@ export class PodSecurityPolicy extends pulumi.ComponentResource {
         super("itops:azure:PodSecurityPolicy", name, {}, opts);
         const v = new ArgsValidator(`PodSecurityPolicy ${name}`);
         v.matches("assignmentName", args.assignmentName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1-64 letters, digits, '_', '.' or '-'");
-        const level = v.oneOf("level", args.level ?? "baseline", POD_SECURITY_INITIATIVE_LEVELS);
-        const effect = v.oneOf("effect", args.effect ?? "deny", POLICY_EFFECTS);
+        const level = v.oneOf("level", args.level, POD_SECURITY_INITIATIVE_LEVELS);
+        const effect = v.oneOf("effect", args.effect, POLICY_EFFECTS);
         for (const ns of args.excludedNamespaces ?? []) v.matches("excludedNamespaces", ns, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         const initiative = POD_SECURITY_INITIATIVES[level];
         const assignment = new authorization.PolicyAssignment(
