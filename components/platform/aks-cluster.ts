@@ -22,6 +22,15 @@ export type NodeOsUpgradeChannel = (typeof NODE_OS_UPGRADE_CHANNELS)[number];
 export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** An AKS cluster name: 1-63 letters, digits, '_' or '-', starting and ending with a letter or digit. */
+export const AKS_CLUSTER_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
+/** `major.minor` or `major.minor.patch`. */
+export const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
+/** A node pool name: a lower-case letter, then up to 11 lower-case letters or digits. */
+export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+/** An availability zone number. */
+export const AVAILABILITY_ZONE = /^[1-9]$/;
+
 /** Built-in role `AcrPull`. */
 export const ACR_PULL_ROLE_ID = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 /** Built-in role `Network Contributor` (the cluster identity on its subnets, route table, NAT gateway). */
@@ -215,21 +224,21 @@ export class AksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:AksCluster", name, {}, opts);
         const v = new ArgsValidator(`AksCluster ${name}`);
-        v.matches("clusterName", args.clusterName, /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/, "1-63 letters, digits, '_' or '-'");
-        v.matches("kubernetesVersion", args.kubernetesVersion, /^\d+\.\d+(\.\d+)?$/, "a version such as 1.33");
+        v.matches("clusterName", args.clusterName, AKS_CLUSTER_NAME, "1-63 letters, digits, '_' or '-'");
+        v.matches("kubernetesVersion", args.kubernetesVersion, KUBERNETES_VERSION, "a version such as 1.33");
         v.nonEmpty("adminGroupObjectIds", args.adminGroupObjectIds);
         const skuTier = v.oneOf("skuTier", args.skuTier, SKU_TIERS);
         const upgradeChannel = v.oneOf("autoUpgradeChannel", args.autoUpgradeChannel, UPGRADE_CHANNELS);
         const nodeOsChannel = v.oneOf("nodeOsUpgradeChannel", args.nodeOsUpgradeChannel, NODE_OS_UPGRADE_CHANNELS);
         const loginMode = v.oneOf("kubeloginMode", args.kubeloginMode, KUBELOGIN_LOGIN_MODES);
         for (const [field, pool] of [["systemPool", args.systemPool], ["userPool", args.userPool]] as const) {
-            v.matches(`${field}.name`, pool.name, /^[a-z][a-z0-9]{0,11}$/, "a lower-case letter and up to 11 lower-case letters or digits");
+            v.matches(`${field}.name`, pool.name, NODE_POOL_NAME, "a lower-case letter and up to 11 lower-case letters or digits");
             // Any autoscaled pool: at least one node, maxCount >= minCount (the upper limits are the schema's).
             v.integer(`${field}.minCount`, pool.minCount, 1);
             v.integer(`${field}.maxCount`, pool.maxCount, pool.minCount);
         }
         const zones = args.zones;
-        for (const z of zones) v.matches("zones", z, /^[1-9]$/, "zone numbers such as \"1\"");
+        for (const z of zones) v.matches("zones", z, AVAILABILITY_ZONE, "zone numbers such as \"1\"");
         const retention = v.integer("logRetentionDays", args.logRetentionDays, 1);
         const apiServer = args.apiServer;
         const access = v.oneOf("apiServer.access", apiServer.access, API_SERVER_ACCESS_MODES);

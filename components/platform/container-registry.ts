@@ -5,6 +5,8 @@ import type { RegistryConfig } from "../../infra/config/platform";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
+/** An Azure Container Registry name: 5-50 alphanumerics. */
+export const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
 
 /**
  * `existing`, `sku` and `zoneRedundant` as the schema parses them (`it-ops-infra:registry`,
@@ -66,7 +68,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:ContainerRegistry", name, {}, opts);
         const v = new ArgsValidator(`ContainerRegistry ${name}`);
-        v.matches("registryName", args.registryName, /^[a-zA-Z0-9]{5,50}$/, "5-50 alphanumeric characters");
+        v.matches("registryName", args.registryName, REGISTRY_NAME, "5-50 alphanumeric characters");
         const sku = v.oneOf("sku", args.sku, REGISTRY_SKUS);
         const premium = sku === "Premium";
         const { publicNetworkAccess, zoneRedundant, untaggedRetentionDays } = args;
