@@ -398,6 +398,7 @@ describe("component validation (before any child)", () => {
         addressSpace: ["10.20.0.0/16"],
         subnets: { nodes: "10.20.0.0/22", apiServer: "10.20.4.0/28", privateEndpoints: "10.20.5.0/24", database: "10.20.8.0/24" },
         outbound: { type: "userAssignedNATGateway", idleTimeoutMinutes: 4 },
+        zones: [],
     };
     const cases: [string, () => unknown, RegExp][] = [
         ["StackNetwork addressSpace", () => new StackNetwork("n", { ...net, addressSpace: [] }), /StackNetwork n: args\.addressSpace must be a non-empty list/],
@@ -408,7 +409,7 @@ describe("component validation (before any child)", () => {
         ["StackNetwork outbound.type", () => new StackNetwork("n", { ...net, outbound: { type: "managedNATGateway" } as never }), /args\.outbound\.type must be one of userAssignedNATGateway, userDefinedRouting/],
         ["PrivateEndpoint target", () => new PrivateEndpoint("p", { resourceGroupName: "rg", location: "l", target: "queue" as never, resourceId: "id", endpointName: "pe-x", subnetId: "s", vnetId: "v" }), /PrivateEndpoint p: args\.target must be one of registry, blob/],
         ["DiagnosticSettings logCategories", () => new DiagnosticSettings("d", { resourceUri: "r", workspaceId: "w", logCategories: [] }), /DiagnosticSettings d: args\.logCategories must be a non-empty list/],
-        ["PodSecurityPolicy effect", () => new PodSecurityPolicy("p", { clusterId: "c", assignmentName: "a", level: "baseline", effect: "warn" as never }), /PodSecurityPolicy p: args\.effect must be one of audit, deny/],
+        ["PodSecurityPolicy effect", () => new PodSecurityPolicy("p", { clusterId: "c", assignmentName: "a", level: "baseline", effect: "warn" as never, excludedNamespaces: [] }), /PodSecurityPolicy p: args\.effect must be one of audit, deny/],
         ["ContainerRegistry private below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", existing: false, sku: "Standard", publicNetworkAccess: false, zoneRedundant: false, untaggedRetentionDays: undefined }), /args\.publicNetworkAccess must be true with sku Standard \(private endpoints need Premium\)/],
         ["ContainerRegistry zone redundancy below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", existing: false, sku: "Basic", publicNetworkAccess: true, zoneRedundant: true, untaggedRetentionDays: undefined }), /args\.zoneRedundant must be false with sku Basic/],
     ];
