@@ -377,8 +377,8 @@ describe("pure network logic", () => {
         assert.equal(parseVnetId(`${SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/networkSecurityGroups/x`), undefined);
     });
     it("API server profile per access mode; authorized ranges rules", () => {
-        assert.deepEqual(apiServerAccessProfile({}, "subnet"), { disableRunCommand: true, enableVnetIntegration: true, subnetId: "subnet", enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" });
-        assert.deepEqual(apiServerAccessProfile({ access: "authorizedRanges", authorizedIpRanges: ["198.51.100.0/24"] }), { disableRunCommand: true, enablePrivateCluster: false, authorizedIPRanges: ["198.51.100.0/24"] });
+        assert.deepEqual(apiServerAccessProfile({ access: "private", authorizedIpRanges: [], disableRunCommand: true }, "subnet"), { disableRunCommand: true, enableVnetIntegration: true, subnetId: "subnet", enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" });
+        assert.deepEqual(apiServerAccessProfile({ access: "authorizedRanges", authorizedIpRanges: ["198.51.100.0/24"], disableRunCommand: true }), { disableRunCommand: true, enablePrivateCluster: false, authorizedIPRanges: ["198.51.100.0/24"] });
         assert.equal(authorizedRangesProblem(["198.51.100.7/32"]), undefined);
         for (const bad of [[], ["0.0.0.0/0"], ["192.168.1.0/24"], ["198.51.100.1/24"]]) assert.ok(authorizedRangesProblem(bad), JSON.stringify(bad));
     });
@@ -397,19 +397,21 @@ describe("component validation (before any child)", () => {
         vnetName: "vnet",
         addressSpace: ["10.20.0.0/16"],
         subnets: { nodes: "10.20.0.0/22", apiServer: "10.20.4.0/28", privateEndpoints: "10.20.5.0/24", database: "10.20.8.0/24" },
-        outbound: { type: "userAssignedNATGateway" },
+        outbound: { type: "userAssignedNATGateway", idleTimeoutMinutes: 4 },
+        zones: [],
     };
     const cases: [string, () => unknown, RegExp][] = [
         ["StackNetwork addressSpace", () => new StackNetwork("n", { ...net, addressSpace: [] }), /StackNetwork n: args\.addressSpace must be a non-empty list/],
         ["StackNetwork existingVnetId", () => new StackNetwork("n", { ...net, existingVnetId: "vnet" }), /args\.existingVnetId must be a virtual network resource id/],
         ["StackNetwork subnets.apiServer", () => new StackNetwork("n", { ...net, subnets: { ...net.subnets, apiServer: "10.20.4.0/29" } }), /args\.subnets\.apiServer must be at least a \/28/],
         ["StackNetwork firewallPrivateIp", () => new StackNetwork("n", { ...net, outbound: { type: "userDefinedRouting", firewallPrivateIp: "fw" } }), /args\.outbound\.firewallPrivateIp must be an IPv4 address/],
+        ["StackNetwork outbound.idleTimeoutMinutes", () => new StackNetwork("n", { ...net, outbound: { type: "userAssignedNATGateway", idleTimeoutMinutes: 0 } }), /args\.outbound\.idleTimeoutMinutes must be an integer >= 1, got 0/],
         ["StackNetwork outbound.type", () => new StackNetwork("n", { ...net, outbound: { type: "managedNATGateway" } as never }), /args\.outbound\.type must be one of userAssignedNATGateway, userDefinedRouting/],
         ["PrivateEndpoint target", () => new PrivateEndpoint("p", { resourceGroupName: "rg", location: "l", target: "queue" as never, resourceId: "id", endpointName: "pe-x", subnetId: "s", vnetId: "v" }), /PrivateEndpoint p: args\.target must be one of registry, blob/],
         ["DiagnosticSettings logCategories", () => new DiagnosticSettings("d", { resourceUri: "r", workspaceId: "w", logCategories: [] }), /DiagnosticSettings d: args\.logCategories must be a non-empty list/],
-        ["PodSecurityPolicy effect", () => new PodSecurityPolicy("p", { clusterId: "c", assignmentName: "a", effect: "warn" as never }), /PodSecurityPolicy p: args\.effect must be one of audit, deny/],
-        ["ContainerRegistry private below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", sku: "Standard", publicNetworkAccess: false }), /args\.publicNetworkAccess must be true with sku Standard \(private endpoints need Premium\)/],
-        ["ContainerRegistry zone redundancy below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", sku: "Basic", zoneRedundant: true }), /args\.zoneRedundant must be false with sku Basic/],
+        ["PodSecurityPolicy effect", () => new PodSecurityPolicy("p", { clusterId: "c", assignmentName: "a", level: "baseline", effect: "warn" as never, excludedNamespaces: [] }), /PodSecurityPolicy p: args\.effect must be one of audit, deny/],
+        ["ContainerRegistry private below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", existing: false, sku: "Standard", publicNetworkAccess: false, zoneRedundant: false, untaggedRetentionDays: undefined }), /args\.publicNetworkAccess must be true with sku Standard \(private endpoints need Premium\)/],
+        ["ContainerRegistry zone redundancy below Premium", () => new ContainerRegistry("r", { registryName: "itopsacr", resourceGroupName: "rg", location: "l", existing: false, sku: "Basic", publicNetworkAccess: true, zoneRedundant: true, untaggedRetentionDays: undefined }), /args\.zoneRedundant must be false with sku Basic/],
     ];
     for (const [what, make, message] of cases) {
         it(`${what}`, async () => {

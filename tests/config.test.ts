@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig, PROJECT } from "../infra/config";
 import { SECURE_PLACEHOLDER } from "../infra/config/kit";
+import { aksClusterSchema, registrySchema } from "../infra/config/platform";
 import { applySet, RawStackConfig, readStackFile, toRuntimeConfig } from "../tools/render/stack-file";
 import { PROJECT_DIR, synthInProcess } from "./helpers";
 
@@ -70,6 +71,30 @@ describe("stack files", () => {
         assert.equal(c.registry.existing, false);
         assert.equal(c.registry.zoneRedundant, true);
         assert.equal(c.registry.untaggedRetentionDays, 7);
+    });
+
+    it("the cluster schema owns the defaults and ranges the platform components do not repeat", () => {
+        // Moved here from the component tests: AksCluster, ContainerRegistry, DefenderPlan,
+        // PodSecurityPolicy and StackNetwork take these values as required args.
+        const c = aksClusterSchema.parse({ name: "aks_One", kubernetesVersion: "1.33", adminGroupObjectIds: ["8c4e2a9d-1b7f-4d3e-a5c8-6f0e9b2d7a14"] });
+        assert.equal(c.dnsPrefix, "aks-one");
+        assert.equal(c.skuTier, "Standard");
+        assert.deepEqual(c.zones, []);
+        assert.equal(c.autoUpgradeChannel, "patch");
+        assert.equal(c.nodeOsUpgradeChannel, "NodeImage");
+        assert.equal(c.kubeloginMode, "azurecli");
+        assert.deepEqual([c.podCidr, c.serviceCidr, c.dnsServiceIP], ["10.244.0.0/16", "10.0.0.0/16", "10.0.0.10"]);
+        for (const pool of [c.systemPool, c.userPool]) assert.deepEqual([pool.osDiskSizeGB, pool.maxPods], [128, 110]);
+        assert.deepEqual(c.upgradeWindow, { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 });
+        assert.deepEqual(c.nodeOsWindow, { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 });
+        assert.equal(c.logRetentionDays, 30);
+        assert.deepEqual(c.apiServer, { access: "private", authorizedIpRanges: [], disableRunCommand: true });
+        assert.deepEqual(c.podSecurityPolicy, { level: "baseline", effect: "deny", excludedNamespaces: [] });
+        const r = registrySchema.parse({ name: "itopsacr01" });
+        assert.deepEqual([r.sku, r.zoneRedundant, r.untaggedRetentionDays], ["Premium", true, 7]);
+        assert.ok(parseError("staging", ["cluster.logRetentionDays=731"]).message.includes("<= 730"));
+        assert.ok(parseError("staging", ["cluster.userPool.maxPods=251"]).message.includes("cluster.userPool.maxPods"));
+        assert.ok(parseError("staging", ["cluster.systemPool.osDiskSizeGB=29"]).message.includes("cluster.systemPool.osDiskSizeGB"));
     });
 
     it("is frozen", () => {

@@ -175,12 +175,12 @@ describe("ReportDashboard and DefenderPlan", () => {
         }
     });
     it("DefenderPlan: Containers, Standard, at subscription scope", async () => {
-        const r = await record(() => new DefenderPlan("def", { subscriptionId: "00000000-0000-0000-0000-000000000000", plan: "Containers" }));
+        const r = await record(() => new DefenderPlan("def", { subscriptionId: "00000000-0000-0000-0000-000000000000", plan: "Containers", pricingTier: "Standard" }));
         const p = one(r, "azure-native:security:Pricing");
         assert.deepEqual(p.inputs, { pricingName: "Containers", pricingTier: "Standard", scopeId: "/subscriptions/00000000-0000-0000-0000-000000000000" });
         assert.throws(() => subscriptionScope("sub"), /not a subscription id/);
         for (const [patch, msg] of [[{ plan: "VirtualMachines" }, /args\.plan must be one of Containers, got "VirtualMachines"/], [{ pricingTier: "Premium" }, /args\.pricingTier must be one of Free, Standard, got "Premium"/]] as const) {
-            await record(() => assert.throws(() => new DefenderPlan("d", { subscriptionId: "x", plan: "Containers", ...(patch as unknown as Partial<DefenderPlanArgs>) }), msg));
+            await record(() => assert.throws(() => new DefenderPlan("d", { subscriptionId: "x", plan: "Containers", pricingTier: "Standard", ...(patch as unknown as Partial<DefenderPlanArgs>) }), msg));
         }
     });
 });

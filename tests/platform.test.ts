@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as YAML from "yaml";
-import { ACR_PULL_ROLE_ID, AksCluster, AksClusterArgs, clusterIgnoreChanges, ContainerRegistry, convertKubeconfig, CRITICAL_ADDONS_TAINT, maintenanceWindow } from "../components/platform";
+import { ACR_PULL_ROLE_ID, AksCluster, AksClusterArgs, clusterIgnoreChanges, ContainerRegistry, ContainerRegistryArgs, convertKubeconfig, CRITICAL_ADDONS_TAINT, maintenanceWindow } from "../components/platform";
 import { ArgumentError } from "../components/shared";
 import { AKS_AAD_SERVER_ID, mockAksKubeconfig, mockUuid, MOCK_SUBSCRIPTION_ID } from "../tools/render/mocks";
 import { all, one, record, render } from "./helpers";
@@ -162,23 +162,37 @@ describe("component validation", () => {
         location: "japaneast",
         kubernetesVersion: "1.33",
         adminGroupObjectIds: ["8c4e2a9d-1b7f-4d3e-a5c8-6f0e9b2d7a14"],
-        systemPool: { name: "system", vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 2 },
-        userPool: { name: "user", vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 2 },
+        // Every field the schema defaults is passed explicitly: the component has no defaults of its own.
+        dnsPrefix: "aks",
+        skuTier: "Standard",
+        zones: [],
+        autoUpgradeChannel: "patch",
+        nodeOsUpgradeChannel: "NodeImage",
+        kubeloginMode: "azurecli",
+        podCidr: "10.244.0.0/16",
+        serviceCidr: "10.0.0.0/16",
+        dnsServiceIP: "10.0.0.10",
+        systemPool: { name: "system", vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 2, osDiskSizeGB: 128, maxPods: 110 },
+        userPool: { name: "user", vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 2, osDiskSizeGB: 128, maxPods: 110 },
+        upgradeWindow: { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 },
+        nodeOsWindow: { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 },
+        logRetentionDays: 30,
+        apiServer: { access: "private", authorizedIpRanges: [], disableRunCommand: true },
     };
     const BAD: [string, Partial<AksClusterArgs>, RegExp][] = [
         ["clusterName", { clusterName: "bad name" }, /AksCluster c: args\.clusterName must be 1-63 letters/],
         ["kubernetesVersion", { kubernetesVersion: "latest" }, /args\.kubernetesVersion must be a version/],
         ["adminGroupObjectIds", { adminGroupObjectIds: [] }, /args\.adminGroupObjectIds must be a non-empty list/],
         ["skuTier", { skuTier: "Gold" as never }, /args\.skuTier must be one of Free, Standard, Premium, got "Gold"/],
-        ["userPool.maxCount", { userPool: { name: "user", vmSize: "x", minCount: 3, maxCount: 2 } }, /args\.userPool\.maxCount must be an integer from 3 to 1000, got 2/],
-        ["systemPool.name", { systemPool: { name: "Sys", vmSize: "x", minCount: 1, maxCount: 1 } }, /args\.systemPool\.name must be/],
+        ["userPool.maxCount", { userPool: { ...base.userPool, minCount: 3, maxCount: 2 } }, /args\.userPool\.maxCount must be an integer >= 3, got 2/],
+        ["systemPool.name", { systemPool: { ...base.systemPool, name: "Sys" } }, /args\.systemPool\.name must be/],
         ["zones", { zones: ["a"] }, /args\.zones must be zone numbers/],
-        ["logRetentionDays", { logRetentionDays: 1 }, /args\.logRetentionDays must be an integer from 30 to 730, got 1/],
+        ["logRetentionDays", { logRetentionDays: 0 }, /args\.logRetentionDays must be an integer >= 1, got 0/],
         ["kubeloginMode", { kubeloginMode: "devicecode" as never }, /args\.kubeloginMode must be one of azurecli, workloadidentity/],
-        ["apiServer.access", { apiServer: { access: "public" as never } }, /args\.apiServer\.access must be one of private, authorizedRanges, got "public"/],
-        ["apiServer.authorizedIpRanges (empty)", { apiServer: { access: "authorizedRanges", authorizedIpRanges: [] } }, /args\.apiServer\.authorizedIpRanges must be valid authorized ranges: it must list at least one CIDR/],
-        ["apiServer.authorizedIpRanges (0.0.0.0/0)", { apiServer: { access: "authorizedRanges", authorizedIpRanges: ["0.0.0.0/0"] } }, /must not hold a block wider than \/8/],
-        ["apiServer.authorizedIpRanges (private cluster)", { apiServer: { authorizedIpRanges: ["203.0.113.0/24"] } }, /args\.apiServer\.authorizedIpRanges must be empty for a private API server/],
+        ["apiServer.access", { apiServer: { ...base.apiServer, access: "public" as never } }, /args\.apiServer\.access must be one of private, authorizedRanges, got "public"/],
+        ["apiServer.authorizedIpRanges (empty)", { apiServer: { ...base.apiServer, access: "authorizedRanges", authorizedIpRanges: [] } }, /args\.apiServer\.authorizedIpRanges must be valid authorized ranges: it must list at least one CIDR/],
+        ["apiServer.authorizedIpRanges (0.0.0.0/0)", { apiServer: { ...base.apiServer, access: "authorizedRanges", authorizedIpRanges: ["0.0.0.0/0"] } }, /must not hold a block wider than \/8/],
+        ["apiServer.authorizedIpRanges (private cluster)", { apiServer: { ...base.apiServer, authorizedIpRanges: ["203.0.113.0/24"] } }, /args\.apiServer\.authorizedIpRanges must be empty for a private API server/],
         ["network.outboundType", { network: { nodeSubnetId: "n", apiServerSubnetId: "a", outboundType: "loadBalancer" as never, roleScopes: ["n"] } }, /args\.network\.outboundType must be one of userAssignedNATGateway, userDefinedRouting/],
         ["network.roleScopes", { network: { nodeSubnetId: "n", apiServerSubnetId: "a", outboundType: "userAssignedNATGateway", roleScopes: [] } }, /args\.network\.roleScopes must be a non-empty list/],
     ];
@@ -198,12 +212,28 @@ describe("component validation", () => {
         });
     }
 
+    const registry: ContainerRegistryArgs = {
+        registryName: "itopsacr01",
+        resourceGroupName: "rg",
+        location: "japaneast",
+        existing: false,
+        sku: "Premium",
+        publicNetworkAccess: false,
+        zoneRedundant: true,
+        untaggedRetentionDays: 7,
+    };
+    it("ContainerRegistry rejects a negative untaggedRetentionDays (any retention policy is whole days >= 0)", async () => {
+        await record(() => {
+            assert.throws(() => new ContainerRegistry("r", { ...registry, untaggedRetentionDays: -1 }), /args\.untaggedRetentionDays must be an integer >= 0, got -1/);
+        });
+    });
+
     it("ContainerRegistry validates its name and references an existing registry without creating one", async () => {
         await record(() => {
-            assert.throws(() => new ContainerRegistry("bad", { registryName: "a-b", resourceGroupName: "rg", location: "japaneast" }), /args\.registryName must be 5-50 alphanumeric/);
+            assert.throws(() => new ContainerRegistry("bad", { ...registry, registryName: "a-b" }), /args\.registryName must be 5-50 alphanumeric/);
         });
         const rec = await record(() => {
-            const reg = new ContainerRegistry("r", { registryName: "sharedacr01", resourceGroupName: "rg-shared", location: "japaneast", existing: true });
+            const reg = new ContainerRegistry("r", { ...registry, registryName: "sharedacr01", resourceGroupName: "rg-shared", existing: true });
             return { loginServer: reg.loginServer };
         });
         assert.equal(all(rec, "azure-native:containerregistry:Registry").length, 0);

@@ -5,9 +5,10 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import { cidrsOverlap, OUTBOUND_TYPES, OutboundType, parseCidr } from "./network";
-import { convertKubeconfig, KUBELOGIN_LOGIN_MODES, KubeloginLoginMode } from "./kubeconfig";
+import { convertKubeconfig, KUBELOGIN_LOGIN_MODES } from "./kubeconfig";
 import { ArgsValidator } from "../shared/validation";
 import { roleDefinitionId } from "./workload-identity";
+import type { ClusterConfig } from "../../infra/config/platform";
 
 export const SKU_TIERS = ["Free", "Standard", "Premium"] as const;
 export type SkuTier = (typeof SKU_TIERS)[number];
@@ -21,6 +22,15 @@ export type NodeOsUpgradeChannel = (typeof NODE_OS_UPGRADE_CHANNELS)[number];
 export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** An AKS cluster name: 1-63 letters, digits, '_' or '-', starting and ending with a letter or digit. */
+export const AKS_CLUSTER_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
+/** `major.minor` or `major.minor.patch`. */
+export const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
+/** A node pool name: a lower-case letter, then up to 11 lower-case letters or digits. */
+export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+/** An availability zone number. */
+export const AVAILABILITY_ZONE = /^[1-9]$/;
+
 /** Built-in role `AcrPull`. */
 export const ACR_PULL_ROLE_ID = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 /** Built-in role `Network Contributor` (the cluster identity on its subnets, route table, NAT gateway). */
@@ -32,14 +42,13 @@ export const CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const API_SERVER_ACCESS_MODES = ["private", "authorizedRanges"] as const;
 export type ApiServerAccessMode = (typeof API_SERVER_ACCESS_MODES)[number];
 
-/** The API server's exposure. */
+/** The API server's exposure (its defaults are the schema's, `cluster.apiServer` in infra/config/platform.ts). */
 export interface ApiServerSpec {
-    /** @default "private" */
-    readonly access?: ApiServerAccessMode;
+    readonly access: ApiServerAccessMode;
     /** Public CIDRs allowed to reach the API server (access `authorizedRanges` only; non-empty there). */
-    readonly authorizedIpRanges?: readonly string[];
-    /** Disable `az aks command invoke` (run command). @default true */
-    readonly disableRunCommand?: boolean;
+    readonly authorizedIpRanges: readonly string[];
+    /** Disable `az aks command invoke` (run command). */
+    readonly disableRunCommand: boolean;
 }
 
 /** The cluster's place in the stack's VNet (see StackNetwork). */
@@ -60,13 +69,13 @@ export interface ClusterNetworkSpec {
  */
 export function apiServerAccessProfile(spec: ApiServerSpec, apiServerSubnetId?: pulumi.Input<string>) {
     const base = {
-        disableRunCommand: spec.disableRunCommand ?? true,
+        disableRunCommand: spec.disableRunCommand,
         ...(apiServerSubnetId !== undefined ? { enableVnetIntegration: true, subnetId: apiServerSubnetId } : {}),
     };
-    if ((spec.access ?? "private") === "private") {
+    if (spec.access === "private") {
         return { ...base, enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" };
     }
-    return { ...base, enablePrivateCluster: false, authorizedIPRanges: [...(spec.authorizedIpRanges ?? [])] };
+    return { ...base, enablePrivateCluster: false, authorizedIPRanges: [...spec.authorizedIpRanges] };
 }
 
 /** Why a list of authorized ranges is not acceptable, or undefined. */
@@ -91,10 +100,10 @@ export interface NodePoolSpec {
     readonly vmSize: string;
     readonly minCount: number;
     readonly maxCount: number;
-    /** @default 128 */
-    readonly osDiskSizeGB?: number;
-    /** @default 110 */
-    readonly maxPods?: number;
+    /** OS disk size in GB (default and range: the schema's). */
+    readonly osDiskSizeGB: number;
+    /** Maximum pods per node (default and range: the schema's). */
+    readonly maxPods: number;
 }
 
 /** A weekly planned maintenance window. */
@@ -108,51 +117,41 @@ export interface MaintenanceWindowSpec {
     readonly intervalWeeks: number;
 }
 
-export interface AksClusterArgs {
+/**
+ * The cluster's settings as the schema parses them (`it-ops-infra:cluster`, infra/config/platform.ts,
+ * owns their defaults and ranges, so they are not repeated here), plus what the platform derives.
+ */
+export interface AksClusterArgs
+    extends Pick<
+        ClusterConfig,
+        | "kubernetesVersion"
+        | "dnsPrefix"
+        | "skuTier"
+        | "zones"
+        | "adminGroupObjectIds"
+        | "autoUpgradeChannel"
+        | "nodeOsUpgradeChannel"
+        | "kubeloginMode"
+        | "podCidr"
+        | "serviceCidr"
+        | "dnsServiceIP"
+        | "systemPool"
+        | "userPool"
+        | "upgradeWindow"
+        | "nodeOsWindow"
+        | "logRetentionDays"
+        | "apiServer"
+    > {
     /** AKS resource name. */
     readonly clusterName: string;
     readonly resourceGroupName: pulumi.Input<string>;
     readonly location: pulumi.Input<string>;
-    /** `major.minor` (AKS keeps the patch level) or `major.minor.patch`. */
-    readonly kubernetesVersion: string;
-    /** @default clusterName */
-    readonly dnsPrefix?: string;
-    /** @default "Standard" */
-    readonly skuTier?: SkuTier;
-    /** Availability zones of every node pool. @default [] (no zones) */
-    readonly zones?: readonly string[];
-    /** Entra ID groups whose members administer the cluster (Azure RBAC). */
-    readonly adminGroupObjectIds: readonly string[];
     /** Entra tenant; the deploying identity's when absent. @default the current tenant */
     readonly tenantId?: pulumi.Input<string>;
-    /** @default "patch" */
-    readonly autoUpgradeChannel?: UpgradeChannel;
-    /** @default "NodeImage" */
-    readonly nodeOsUpgradeChannel?: NodeOsUpgradeChannel;
-    /** How the downstream Kubernetes provider logs in through kubelogin. @default "azurecli" */
-    readonly kubeloginMode?: KubeloginLoginMode;
-    /** @default "10.244.0.0/16" */
-    readonly podCidr?: string;
-    /** @default "10.0.0.0/16" */
-    readonly serviceCidr?: string;
-    /** @default "10.0.0.10" */
-    readonly dnsServiceIP?: string;
-    /** The system pool (tainted CriticalAddonsOnly). */
-    readonly systemPool: NodePoolSpec;
-    /** The pool for workloads. */
-    readonly userPool: NodePoolSpec;
-    /** Kubernetes upgrade window. @default Sunday 02:00 +09:00, 4 h, weekly */
-    readonly upgradeWindow?: MaintenanceWindowSpec;
-    /** Node OS patch window. @default Saturday 02:00 +09:00, 4 h, weekly */
-    readonly nodeOsWindow?: MaintenanceWindowSpec;
-    /** Log Analytics retention. @default 30 */
-    readonly logRetentionDays?: number;
     /** Registry the kubelet pulls from (AcrPull is granted). @default none */
     readonly registryId?: pulumi.Input<string>;
     /** Protect the cluster and its log workspace against delete/replace. @default false */
     readonly protect?: boolean;
-    /** The API server's exposure. @default { access: "private", disableRunCommand: true } */
-    readonly apiServer?: ApiServerSpec;
     /**
      * Bring-your-own VNet: node subnet, API server VNet integration, outbound type; the cluster then
      * runs as a user-assigned identity that is Network Contributor on `roleScopes` before it is
@@ -163,9 +162,6 @@ export interface AksClusterArgs {
     readonly tags?: Record<string, string>;
 }
 
-const DEFAULT_UPGRADE_WINDOW: MaintenanceWindowSpec = { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 };
-const DEFAULT_NODE_OS_WINDOW: MaintenanceWindowSpec = { dayOfWeek: "Saturday", startTime: "02:00", durationHours: 4, utcOffset: "+09:00", intervalWeeks: 1 };
-
 /** The autoscaled pool properties shared by the inline system pool and the user AgentPool. */
 export function nodePoolProperties(pool: NodePoolSpec, zones: readonly string[]) {
     return {
@@ -174,8 +170,8 @@ export function nodePoolProperties(pool: NodePoolSpec, zones: readonly string[])
         count: pool.minCount,
         minCount: pool.minCount,
         maxCount: pool.maxCount,
-        maxPods: pool.maxPods ?? 110,
-        osDiskSizeGB: pool.osDiskSizeGB ?? 128,
+        maxPods: pool.maxPods,
+        osDiskSizeGB: pool.osDiskSizeGB,
         osDiskType: "Ephemeral",
         osType: "Linux",
         osSKU: "AzureLinux",
@@ -228,27 +224,28 @@ export class AksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:AksCluster", name, {}, opts);
         const v = new ArgsValidator(`AksCluster ${name}`);
-        v.matches("clusterName", args.clusterName, /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/, "1-63 letters, digits, '_' or '-'");
-        v.matches("kubernetesVersion", args.kubernetesVersion, /^\d+\.\d+(\.\d+)?$/, "a version such as 1.33");
+        v.matches("clusterName", args.clusterName, AKS_CLUSTER_NAME, "1-63 letters, digits, '_' or '-'");
+        v.matches("kubernetesVersion", args.kubernetesVersion, KUBERNETES_VERSION, "a version such as 1.33");
         v.nonEmpty("adminGroupObjectIds", args.adminGroupObjectIds);
-        const skuTier = v.oneOf("skuTier", args.skuTier ?? "Standard", SKU_TIERS);
-        const upgradeChannel = v.oneOf("autoUpgradeChannel", args.autoUpgradeChannel ?? "patch", UPGRADE_CHANNELS);
-        const nodeOsChannel = v.oneOf("nodeOsUpgradeChannel", args.nodeOsUpgradeChannel ?? "NodeImage", NODE_OS_UPGRADE_CHANNELS);
-        const loginMode = v.oneOf("kubeloginMode", args.kubeloginMode ?? "azurecli", KUBELOGIN_LOGIN_MODES);
+        const skuTier = v.oneOf("skuTier", args.skuTier, SKU_TIERS);
+        const upgradeChannel = v.oneOf("autoUpgradeChannel", args.autoUpgradeChannel, UPGRADE_CHANNELS);
+        const nodeOsChannel = v.oneOf("nodeOsUpgradeChannel", args.nodeOsUpgradeChannel, NODE_OS_UPGRADE_CHANNELS);
+        const loginMode = v.oneOf("kubeloginMode", args.kubeloginMode, KUBELOGIN_LOGIN_MODES);
         for (const [field, pool] of [["systemPool", args.systemPool], ["userPool", args.userPool]] as const) {
-            v.matches(`${field}.name`, pool.name, /^[a-z][a-z0-9]{0,11}$/, "a lower-case letter and up to 11 lower-case letters or digits");
-            v.integer(`${field}.minCount`, pool.minCount, 1, 1000);
-            v.integer(`${field}.maxCount`, pool.maxCount, pool.minCount, 1000);
+            v.matches(`${field}.name`, pool.name, NODE_POOL_NAME, "a lower-case letter and up to 11 lower-case letters or digits");
+            // Any autoscaled pool: at least one node, maxCount >= minCount (the upper limits are the schema's).
+            v.integer(`${field}.minCount`, pool.minCount, 1);
+            v.integer(`${field}.maxCount`, pool.maxCount, pool.minCount);
         }
-        const zones = args.zones ?? [];
-        for (const z of zones) v.matches("zones", z, /^[1-9]$/, "zone numbers such as \"1\"");
-        const retention = v.integer("logRetentionDays", args.logRetentionDays ?? 30, 30, 730);
-        const apiServer = args.apiServer ?? {};
-        const access = v.oneOf("apiServer.access", apiServer.access ?? "private", API_SERVER_ACCESS_MODES);
+        const zones = args.zones;
+        for (const z of zones) v.matches("zones", z, AVAILABILITY_ZONE, "zone numbers such as \"1\"");
+        const retention = v.integer("logRetentionDays", args.logRetentionDays, 1);
+        const apiServer = args.apiServer;
+        const access = v.oneOf("apiServer.access", apiServer.access, API_SERVER_ACCESS_MODES);
         if (access === "authorizedRanges") {
-            const problem = authorizedRangesProblem(apiServer.authorizedIpRanges ?? []);
+            const problem = authorizedRangesProblem(apiServer.authorizedIpRanges);
             if (problem) throw v.fail("apiServer.authorizedIpRanges", `valid authorized ranges: it ${problem}`, apiServer.authorizedIpRanges);
-        } else if ((apiServer.authorizedIpRanges ?? []).length > 0) {
+        } else if (apiServer.authorizedIpRanges.length > 0) {
             throw v.fail("apiServer.authorizedIpRanges", "empty for a private API server (it has no public endpoint to restrict)", apiServer.authorizedIpRanges);
         }
         if (args.network) {
@@ -308,7 +305,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 resourceName: args.clusterName,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
-                dnsPrefix: args.dnsPrefix ?? args.clusterName,
+                dnsPrefix: args.dnsPrefix,
                 kubernetesVersion: args.kubernetesVersion,
                 sku: { name: "Base", tier: skuTier },
                 identity,
@@ -331,9 +328,9 @@ export class AksCluster extends pulumi.ComponentResource {
                     networkPluginMode: "overlay",
                     networkDataplane: "cilium",
                     networkPolicy: "cilium",
-                    podCidr: args.podCidr ?? "10.244.0.0/16",
-                    serviceCidr: args.serviceCidr ?? "10.0.0.0/16",
-                    dnsServiceIP: args.dnsServiceIP ?? "10.0.0.10",
+                    podCidr: args.podCidr,
+                    serviceCidr: args.serviceCidr,
+                    dnsServiceIP: args.dnsServiceIP,
                     loadBalancerSku: "standard",
                     ...(args.network ? { outboundType: args.network.outboundType } : {}),
                 },
@@ -380,7 +377,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 configName: "aksManagedAutoUpgradeSchedule",
                 resourceName: cluster.name,
                 resourceGroupName: args.resourceGroupName,
-                maintenanceWindow: maintenanceWindow(args.upgradeWindow ?? DEFAULT_UPGRADE_WINDOW),
+                maintenanceWindow: maintenanceWindow(args.upgradeWindow),
             },
             { parent: this },
         );
@@ -390,7 +387,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 configName: "aksManagedNodeOSUpgradeSchedule",
                 resourceName: cluster.name,
                 resourceGroupName: args.resourceGroupName,
-                maintenanceWindow: maintenanceWindow(args.nodeOsWindow ?? DEFAULT_NODE_OS_WINDOW),
+                maintenanceWindow: maintenanceWindow(args.nodeOsWindow),
             },
             { parent: this },
         );

@@ -1,32 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import { ArgsValidator } from "../shared/validation";
+import type { RegistryConfig } from "../../infra/config/platform";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
+/** An Azure Container Registry name: 5-50 alphanumerics. */
+export const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
 
-export interface ContainerRegistryArgs {
+/**
+ * `existing`, `sku` and `zoneRedundant` as the schema parses them (`it-ops-infra:registry`,
+ * infra/config/platform.ts, owns their defaults and ranges, so they are not repeated here).
+ */
+export interface ContainerRegistryArgs extends Pick<RegistryConfig, "existing" | "sku" | "zoneRedundant"> {
     /** Registry name: 5-50 alphanumerics, globally unique. */
     readonly registryName: string;
     /** Resource group of the registry (the existing one's, when `existing`). */
     readonly resourceGroupName: pulumi.Input<string>;
     readonly location: pulumi.Input<string>;
     /**
-     * Reference an existing registry by name instead of creating one.
-     * @default false
+     * Whether the registry answers on its public endpoint (`network.publicNetworkAccess`). `false`
+     * (pull and push only through the private endpoint; image export disabled) needs Premium.
      */
-    readonly existing?: boolean;
-    /** Private endpoints, zone redundancy and retention need Premium. @default "Premium" */
-    readonly sku?: RegistrySku;
-    /**
-     * Whether the registry answers on its public endpoint. `false` (pull and push only through the
-     * private endpoint; image export disabled) needs Premium. @default false (true below Premium)
-     */
-    readonly publicNetworkAccess?: boolean;
-    /** Replicate across the region's availability zones (Premium; only at creation). @default true (false below Premium) */
-    readonly zoneRedundant?: boolean;
-    /** Days untagged manifests are kept before deletion (Premium). @default 7 (none below Premium) */
-    readonly untaggedRetentionDays?: number;
+    readonly publicNetworkAccess: boolean;
+    /** Days untagged manifests are kept before deletion (Premium); undefined for no retention policy. */
+    readonly untaggedRetentionDays: RegistryConfig["untaggedRetentionDays"] | undefined;
     /**
      * Protect the created registry against delete/replace.
      * @default false
@@ -70,20 +68,19 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:ContainerRegistry", name, {}, opts);
         const v = new ArgsValidator(`ContainerRegistry ${name}`);
-        v.matches("registryName", args.registryName, /^[a-zA-Z0-9]{5,50}$/, "5-50 alphanumeric characters");
-        const sku = v.oneOf("sku", args.sku ?? "Premium", REGISTRY_SKUS);
+        v.matches("registryName", args.registryName, REGISTRY_NAME, "5-50 alphanumeric characters");
+        const sku = v.oneOf("sku", args.sku, REGISTRY_SKUS);
         const premium = sku === "Premium";
-        const publicNetworkAccess = args.publicNetworkAccess ?? !premium;
-        const zoneRedundant = args.zoneRedundant ?? premium;
-        const untaggedRetentionDays = args.untaggedRetentionDays ?? (premium ? 7 : undefined);
+        const { publicNetworkAccess, zoneRedundant, untaggedRetentionDays } = args;
         if (!premium) {
             if (!publicNetworkAccess) throw v.fail("publicNetworkAccess", `true with sku ${sku} (private endpoints need Premium)`, false);
             if (zoneRedundant) throw v.fail("zoneRedundant", `false with sku ${sku} (zone redundancy needs Premium)`, true);
             if (untaggedRetentionDays !== undefined) throw v.fail("untaggedRetentionDays", `unset with sku ${sku} (retention policies need Premium)`, untaggedRetentionDays);
         }
-        if (untaggedRetentionDays !== undefined) v.integer("untaggedRetentionDays", untaggedRetentionDays, 0, 365);
+        // Any retention policy: whole days, none negative (the upper limit is the schema's).
+        if (untaggedRetentionDays !== undefined) v.integer("untaggedRetentionDays", untaggedRetentionDays, 0);
 
-        if (args.existing ?? false) {
+        if (args.existing) {
             const existing = containerregistry.getRegistryOutput(
                 { registryName: args.registryName, resourceGroupName: args.resourceGroupName },
                 { parent: this },

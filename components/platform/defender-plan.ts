@@ -24,8 +24,8 @@ export interface DefenderPlanArgs {
     readonly subscriptionId: pulumi.Input<string>;
     /** Which plan. */
     readonly plan: DefenderPlanName;
-    /** Standard enables the plan; Free turns it off. @default "Standard" */
-    readonly pricingTier?: DefenderTier;
+    /** Standard enables the plan; Free turns it off (the caller states it: infra/stack.ts). */
+    readonly pricingTier: DefenderTier;
 }
 
 export class DefenderPlan extends pulumi.ComponentResource {
@@ -35,7 +35,7 @@ export class DefenderPlan extends pulumi.ComponentResource {
         super("itops:security:DefenderPlan", name, {}, opts);
         const v = new ArgsValidator("DefenderPlan");
         const plan = v.oneOf("plan", args.plan, DEFENDER_PLANS);
-        const pricingTier = v.oneOf("pricingTier", args.pricingTier ?? "Standard", DEFENDER_TIERS);
+        const pricingTier = v.oneOf("pricingTier", args.pricingTier, DEFENDER_TIERS);
 
         const pricing = new security.Pricing(name, {
             pricingName: plan,

@@ -1,7 +1,7 @@
 /** The platform domain's public API. */
-export { ACR_PULL_ROLE_ID, API_SERVER_ACCESS_MODES, AksCluster, CRITICAL_ADDONS_TAINT, NETWORK_CONTRIBUTOR_ROLE_ID, NODE_OS_UPGRADE_CHANNELS, SKU_TIERS, UPGRADE_CHANNELS, WEEKDAYS, apiServerAccessProfile, authorizedRangesProblem, clusterIgnoreChanges, maintenanceWindow, nodePoolProperties } from "./aks-cluster";
+export { ACR_PULL_ROLE_ID, AKS_CLUSTER_NAME, API_SERVER_ACCESS_MODES, AVAILABILITY_ZONE, AksCluster, KUBERNETES_VERSION, NODE_POOL_NAME, CRITICAL_ADDONS_TAINT, NETWORK_CONTRIBUTOR_ROLE_ID, NODE_OS_UPGRADE_CHANNELS, SKU_TIERS, UPGRADE_CHANNELS, WEEKDAYS, apiServerAccessProfile, authorizedRangesProblem, clusterIgnoreChanges, maintenanceWindow, nodePoolProperties } from "./aks-cluster";
 export type { AksClusterArgs, ApiServerAccessMode, ApiServerSpec, ClusterNetworkSpec, MaintenanceWindowSpec, NodeOsUpgradeChannel, NodePoolSpec, SkuTier, UpgradeChannel, Weekday } from "./aks-cluster";
-export { ContainerRegistry, REGISTRY_SKUS, registryProtection } from "./container-registry";
+export { ContainerRegistry, REGISTRY_NAME, REGISTRY_SKUS, registryProtection } from "./container-registry";
 export type { ContainerRegistryArgs, RegistrySku } from "./container-registry";
 export { DEFENDER_PLANS, DEFENDER_TIERS, DefenderPlan, subscriptionScope } from "./defender-plan";
 export type { DefenderPlanArgs, DefenderPlanName, DefenderTier } from "./defender-plan";

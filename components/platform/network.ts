@@ -104,8 +104,8 @@ export type OutboundType = (typeof OUTBOUND_TYPES)[number];
 /** Nodes egress through a NAT gateway (with its own static public IP) on the node subnet. */
 export interface NatGatewayOutbound {
     readonly type: "userAssignedNATGateway";
-    /** TCP idle timeout of the NAT gateway. @default 4 */
-    readonly idleTimeoutMinutes?: number;
+    /** TCP idle timeout of the NAT gateway in minutes (default and range: the schema's, `network.outbound`). */
+    readonly idleTimeoutMinutes: number;
 }
 
 /** Nodes egress through a firewall (e.g. Azure Firewall in a hub): a 0.0.0.0/0 route to its private IP. */
@@ -139,14 +139,14 @@ export interface StackNetworkArgs {
     readonly location: pulumi.Input<string>;
     /** Name of the VNet the stack creates (ignored with `existingVnetId`). */
     readonly vnetName: string;
-    /** Address space of the created VNet. Required unless `existingVnetId` is set. */
-    readonly addressSpace?: readonly string[];
+    /** Address space of the created VNet; non-empty unless `existingVnetId` is set (empty then). */
+    readonly addressSpace: readonly string[];
     /** Use this VNet (full resource id) instead of creating one; the stack's subnets are created in it. @default none */
     readonly existingVnetId?: string;
     readonly subnets: SubnetPlan;
     readonly outbound: OutboundSpec;
-    /** Availability zones of the NAT gateway's public IP. @default [] */
-    readonly zones?: readonly string[];
+    /** Availability zones of the NAT gateway's public IP (the cluster's, `cluster.zones`; empty for none). */
+    readonly zones: readonly string[];
     /** @default {} */
     readonly tags?: Record<string, string>;
 }
@@ -175,8 +175,8 @@ export class StackNetwork extends pulumi.ComponentResource {
         const v = new ArgsValidator(`StackNetwork ${name}`);
         const existing = args.existingVnetId !== undefined ? parseVnetId(args.existingVnetId) : undefined;
         if (args.existingVnetId !== undefined && !existing) throw v.fail("existingVnetId", "a virtual network resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)", args.existingVnetId);
-        if (!existing && (args.addressSpace ?? []).length === 0) throw v.fail("addressSpace", "a non-empty list of CIDRs (or set existingVnetId)", args.addressSpace);
-        for (const [i, c] of (args.addressSpace ?? []).entries()) if (!parseCidr(c)) throw v.fail(`addressSpace[${i}]`, "an IPv4 CIDR without host bits", c);
+        if (!existing && args.addressSpace.length === 0) throw v.fail("addressSpace", "a non-empty list of CIDRs (or set existingVnetId)", args.addressSpace);
+        for (const [i, c] of args.addressSpace.entries()) if (!parseCidr(c)) throw v.fail(`addressSpace[${i}]`, "an IPv4 CIDR without host bits", c);
         const plan = args.subnets;
         for (const role of ["nodes", "apiServer", "privateEndpoints", "database"] as const) {
             if (!parseCidr(plan[role])) throw v.fail(`subnets.${role}`, "an IPv4 CIDR without host bits", plan[role]);
@@ -186,7 +186,7 @@ export class StackNetwork extends pulumi.ComponentResource {
         if (args.outbound.type === "userDefinedRouting" && parseIpv4(args.outbound.firewallPrivateIp) === undefined) {
             throw v.fail("outbound.firewallPrivateIp", "an IPv4 address", args.outbound.firewallPrivateIp);
         }
-        const idle = args.outbound.type === "userAssignedNATGateway" ? v.integer("outbound.idleTimeoutMinutes", args.outbound.idleTimeoutMinutes ?? 4, 4, 120) : 0;
+        const idle = args.outbound.type === "userAssignedNATGateway" ? v.integer("outbound.idleTimeoutMinutes", args.outbound.idleTimeoutMinutes, 1) : 0;
         const tags = args.tags ?? {};
         const rg = existing ? existing.resourceGroupName : args.resourceGroupName;
 
@@ -226,7 +226,7 @@ export class StackNetwork extends pulumi.ComponentResource {
                     sku: { name: "Standard", tier: "Regional" },
                     publicIPAllocationMethod: "Static",
                     publicIPAddressVersion: "IPv4",
-                    zones: [...(args.zones ?? [])],
+                    zones: [...args.zones],
                     tags,
                 },
                 { parent: this },

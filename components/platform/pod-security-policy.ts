@@ -38,15 +38,15 @@ export interface PodSecurityPolicyArgs {
     readonly clusterId: pulumi.Input<string>;
     /** Name of the assignment (unique at the scope; at most 64 characters). */
     readonly assignmentName: string;
-    /** @default "baseline" */
-    readonly level?: PodSecurityInitiativeLevel;
-    /** @default "deny" */
-    readonly effect?: PolicyEffect;
+    /** The initiative (default: the schema's, `cluster.podSecurityPolicy.level`). */
+    readonly level: PodSecurityInitiativeLevel;
+    /** `deny` or `audit` (default: the schema's, `cluster.podSecurityPolicy.effect`). */
+    readonly effect: PolicyEffect;
     /**
      * Namespaces exempted in addition to the AKS system ones — only those whose pods need host
-     * access by design (monitoring's node-exporter). @default []
+     * access by design (monitoring's node-exporter); empty for none.
      */
-    readonly excludedNamespaces?: readonly string[];
+    readonly excludedNamespaces: readonly string[];
 }
 
 /**
@@ -60,9 +60,9 @@ export class PodSecurityPolicy extends pulumi.ComponentResource {
         super("itops:azure:PodSecurityPolicy", name, {}, opts);
         const v = new ArgsValidator(`PodSecurityPolicy ${name}`);
         v.matches("assignmentName", args.assignmentName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1-64 letters, digits, '_', '.' or '-'");
-        const level = v.oneOf("level", args.level ?? "baseline", POD_SECURITY_INITIATIVE_LEVELS);
-        const effect = v.oneOf("effect", args.effect ?? "deny", POLICY_EFFECTS);
-        for (const ns of args.excludedNamespaces ?? []) v.matches("excludedNamespaces", ns, DNS1123_LABEL, DNS1123_LABEL_TEXT);
+        const level = v.oneOf("level", args.level, POD_SECURITY_INITIATIVE_LEVELS);
+        const effect = v.oneOf("effect", args.effect, POLICY_EFFECTS);
+        for (const ns of args.excludedNamespaces) v.matches("excludedNamespaces", ns, DNS1123_LABEL, DNS1123_LABEL_TEXT);
         const initiative = POD_SECURITY_INITIATIVES[level];
         const assignment = new authorization.PolicyAssignment(
             name,
@@ -73,7 +73,7 @@ export class PodSecurityPolicy extends pulumi.ComponentResource {
                 displayName: `${initiative.displayName} (${effect})`,
                 description: `Pod Security Standards (${level}) on the cluster, ${effect === "deny" ? "enforced: violating pods are rejected" : "audited: violations are reported"}. Managed by Pulumi (it-ops-infra).`,
                 enforcementMode: "Default",
-                parameters: podSecurityParameters(effect, args.excludedNamespaces ?? []),
+                parameters: podSecurityParameters(effect, args.excludedNamespaces),
                 nonComplianceMessages: [{ message: `Pods must meet the Kubernetes ${level} Pod Security Standard (see docs/network.md#azure-policy).` }],
             },
             { parent: this },

@@ -3,7 +3,11 @@
  * AKS cluster. Declared by the schemas below (one per root key); read only through `infra/config.ts`.
  */
 import {
+    AKS_CLUSTER_NAME,
+    AVAILABILITY_ZONE,
+    KUBERNETES_VERSION,
     MaintenanceWindowSpec,
+    NODE_POOL_NAME,
     NODE_OS_UPGRADE_CHANNELS,
     NodeOsUpgradeChannel,
     NodePoolSpec,
@@ -14,7 +18,7 @@ import {
     WEEKDAYS,
 } from "../../components/platform/aks-cluster";
 import { API_SERVER_ACCESS_MODES, ApiServerAccessMode, authorizedRangesProblem } from "../../components/platform/aks-cluster";
-import { REGISTRY_SKUS, RegistrySku } from "../../components/platform/container-registry";
+import { REGISTRY_NAME, REGISTRY_SKUS, RegistrySku } from "../../components/platform/container-registry";
 import { AKS_LOG_CATEGORIES, AksLogCategory, DEFAULT_AKS_LOG_CATEGORIES } from "../../components/platform/diagnostics";
 import { POD_SECURITY_INITIATIVE_LEVELS, PodSecurityInitiativeLevel, POLICY_EFFECTS, PolicyEffect } from "../../components/platform/pod-security-policy";
 import { NetworkConfig, networkSchema, finishNetwork } from "./network";
@@ -162,19 +166,15 @@ export const DEFAULT_REGION_ZONES: Readonly<Record<string, readonly string[]>> =
 };
 
 const RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w_()]$/;
-const AKS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
-const ACR_NAME = /^[a-zA-Z0-9]{5,50}$/;
 const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
-const K8S_VERSION = /^\d+\.\d+(\.\d+)?$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
-const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const DNS_PREFIX = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/;
 const DNS_PREFIX_TEXT = "1-54 letters, digits or '-', starting and ending with a letter or digit";
 
 function nodePool(role: string, d: { name: string; vmSize: string; minCount: number; maxCount: number }) {
     return section({
-        name: str({ pattern: POOL_NAME, text: "a node pool name (lower-case letter, then up to 11 lower-case letters or digits)" }).default(d.name).describe(`Name of the ${role} node pool.`),
+        name: str({ pattern: NODE_POOL_NAME, text: "a node pool name (lower-case letter, then up to 11 lower-case letters or digits)" }).default(d.name).describe(`Name of the ${role} node pool.`),
         vmSize: str({ pattern: VM_SIZE, text: "an Azure VM size such as Standard_D4ds_v5" }).default(d.vmSize).describe(`VM size of the ${role} pool's nodes.`),
         minCount: int({ min: 1, max: 1000 }).default(d.minCount).describe(`The autoscaler's minimum node count of the ${role} pool.`),
         maxCount: int({ max: 1000 }).default(d.maxCount).describe(`The autoscaler's maximum node count of the ${role} pool (>= minCount, <= 1000).`),
@@ -210,7 +210,7 @@ function ipInCidr(ip: string, block: string): boolean {
     return v >= start && v < start + size;
 }
 
-const zone = () => str({ pattern: /^[1-9]$/, text: "an availability zone number such as \"1\"" });
+const zone = () => str({ pattern: AVAILABILITY_ZONE, text: "an availability zone number such as \"1\"" });
 
 /** Root keys (and `registry` / `cluster` fields) that only mean something on Azure (mode `aks`). */
 export const AKS_ONLY_ROOT_KEYS = ["location", "resourceGroupName", "regionZones", "tags", "network"] as const;
@@ -232,7 +232,7 @@ const aksOnly = <K extends string>(keys: readonly K[]) => Object.fromEntries(key
 
 /** `it-ops-infra:registry` in cluster mode aks. */
 export const registrySchema = obj({
-    name: str({ pattern: ACR_NAME, text: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }).describe("Azure Container Registry name (5-50 alphanumerics, globally unique)."),
+    name: str({ pattern: REGISTRY_NAME, text: "5-50 alphanumeric characters (Azure Container Registry naming rules)" }).describe("Azure Container Registry name (5-50 alphanumerics, globally unique)."),
     existing: bool().default(false).describe("Reference an existing registry instead of creating one."),
     resourceGroupName: str({ pattern: RESOURCE_GROUP, text: "a resource group name" }).optional().describe("Resource group of an existing registry (registry.existing: true only; default: the stack's)."),
     sku: oneOf(REGISTRY_SKUS).default("Premium").describe("Registry SKU; a created registry must be Premium (private endpoint, zone redundancy, retention policy)."),
@@ -290,9 +290,9 @@ const diagnosticsSchema = section({
 /** `it-ops-infra:cluster` in cluster mode aks. */
 export const aksClusterSchema = obj({
     mode: z.literal("aks", { error: "must be one of aks, existing" }).default("aks").describe("aks: a cluster this stack creates on Azure; existing: a cluster that exists."),
-    name: str({ pattern: AKS_NAME, text: "an AKS cluster name (1-63 letters, digits, '_' or '-', starting and ending with a letter or digit)" }).describe("AKS cluster name."),
+    name: str({ pattern: AKS_CLUSTER_NAME, text: "an AKS cluster name (1-63 letters, digits, '_' or '-', starting and ending with a letter or digit)" }).describe("AKS cluster name."),
     dnsPrefix: str({ pattern: DNS_PREFIX, text: DNS_PREFIX_TEXT }).optional().describe("DNS prefix of the API server.").meta({ derivedDefault: "the cluster name, lower-case, '_' as '-'" }),
-    kubernetesVersion: str({ pattern: K8S_VERSION, text: "a Kubernetes version such as 1.33 or 1.33.2" }).describe("`major.minor` (AKS keeps the patch level current) or `major.minor.patch`."),
+    kubernetesVersion: str({ pattern: KUBERNETES_VERSION, text: "a Kubernetes version such as 1.33 or 1.33.2" }).describe("`major.minor` (AKS keeps the patch level current) or `major.minor.patch`."),
     skuTier: oneOf(SKU_TIERS).default("Standard").describe("AKS pricing tier (Standard: uptime SLA)."),
     zones: list(zone()).default([]).describe("Availability zones of every node pool; empty for none (must be listed in regionZones for location)."),
     adminGroupObjectIds: list(uuid("an Entra group object id (UUID)"), { minItems: 1 }).describe("Entra ID groups whose members are cluster admins."),
