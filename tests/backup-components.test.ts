@@ -372,10 +372,23 @@ describe("MongoBackup component", () => {
     }
 });
 
-const storageArgs: BackupStorageArgs = { resourceGroupName: "rg", location: "japaneast", accountNamePrefix: "itopsbkp", retentionDays: 30, coolAfterDays: 7 };
+// backup.storage as the config parses it with its defaults (tests/backup-config.test.ts asserts those defaults).
+const storageArgs: BackupStorageArgs = {
+    resourceGroupName: "rg",
+    location: "japaneast",
+    accountNamePrefix: "itopsbkp",
+    retentionDays: 30,
+    coolAfterDays: 7,
+    sku: "Standard_ZRS",
+    containerName: "mongodb-backups",
+    softDeleteDays: 14,
+    immutabilityLocked: false,
+    requireInfrastructureEncryption: true,
+    publicNetworkAccess: false,
+};
 
 describe("BackupStorage component", () => {
-    it("defaults: ZRS, 14 days soft delete, unlocked WORM, container mongodb-backups", async () => {
+    it("the config defaults reach the account: ZRS, 14 days soft delete, unlocked WORM, container mongodb-backups", async () => {
         const r = await record(() => new BackupStorage("s", storageArgs));
         const account = one(r, "azure-native:storage:StorageAccount");
         assert.deepEqual(account.inputs.sku, { name: "Standard_ZRS" });
@@ -401,7 +414,7 @@ describe("BackupStorage component", () => {
         ["accountNamePrefix", { accountNamePrefix: "It-Ops" }, /args\.accountNamePrefix must be 3-16 lower-case letters or digits/],
         ["containerName", { containerName: "Backups" }, /args\.containerName must be a blob container name/],
         ["sku", { sku: "Premium_LRS" as any }, /args\.sku must be one of/],
-        ["retentionDays", { retentionDays: 1 }, /args\.retentionDays must be an integer from 2 to 3650/],
+        ["retentionDays", { retentionDays: 1 }, /args\.retentionDays must be an integer >= 2, got 1/],
         ["coolAfterDays", { coolAfterDays: 30 }, /args\.coolAfterDays must be an integer from 1 to 29, got 30/],
         ["softDeleteDays", { softDeleteDays: 0 }, /args\.softDeleteDays/],
     ];

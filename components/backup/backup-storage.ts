@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as storage from "@pulumi/azure-native/storage";
 import { ArgsValidator } from "../shared/validation";
+import type { BackupStorageConfig } from "../../infra/config/backup";
 
 /** Redundancy options of the backup account (no premium or non-StorageV2 SKUs). */
 export const STORAGE_SKUS = ["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS"] as const;
@@ -70,33 +71,18 @@ export function lifecyclePolicy(containerName: string, coolAfterDays: number, re
     };
 }
 
-export interface BackupStorageArgs {
+/**
+ * The backup account: the parsed `backup.storage` section (its defaults and ranges live in the config
+ * schema, infra/config/backup.ts) and where the account goes.
+ */
+export interface BackupStorageArgs extends BackupStorageConfig {
     readonly resourceGroupName: pulumi.Input<string>;
     readonly location: pulumi.Input<string>;
-    /** 3-16 lower-case letters or digits; a random 8-character suffix completes the name. */
-    readonly accountNamePrefix: string;
-    /** Days each backup is immutable and kept (lifecycle deletes it afterwards). */
-    readonly retentionDays: number;
-    /** Days until backups move to the cool tier; must be < retentionDays. */
-    readonly coolAfterDays: number;
-    /** @default "mongodb-backups" */
-    readonly containerName?: string;
-    /** @default "Standard_ZRS" */
-    readonly sku?: StorageSku;
-    /** Soft-delete retention of blobs and containers. @default 14 */
-    readonly softDeleteDays?: number;
-    /** Lock the immutability policy (irreversible). @default false */
-    readonly immutabilityLocked?: boolean;
     /**
      * Whether the account answers on its public endpoint. With `false` it is reached only through
-     * a private endpoint (network rules deny everything else, no bypass). @default false
+     * a private endpoint (network rules deny everything else, no bypass).
      */
-    readonly publicNetworkAccess?: boolean;
-    /**
-     * A second, infrastructure-level AES-256 encryption layer. Azure only accepts it when an
-     * account is created; see {@link BackupStorage} for existing accounts. @default true
-     */
-    readonly requireInfrastructureEncryption?: boolean;
+    readonly publicNetworkAccess: boolean;
     /** @default {} */
     readonly tags?: Record<string, string>;
 }
@@ -147,15 +133,16 @@ export class BackupStorage extends pulumi.ComponentResource {
         super("itops:azure:BackupStorage", name, {}, opts);
         const v = new ArgsValidator(`BackupStorage ${name}`);
         v.matches("accountNamePrefix", args.accountNamePrefix, /^[a-z0-9]{3,16}$/, "3-16 lower-case letters or digits");
-        const containerName = args.containerName ?? "mongodb-backups";
+        const containerName = args.containerName;
         if (!isContainerName(containerName)) throw v.fail("containerName", "a blob container name (3-63 lower-case letters, digits and single '-')", containerName);
-        const sku = v.oneOf("sku", args.sku ?? "Standard_ZRS", STORAGE_SKUS);
-        const retentionDays = v.integer("retentionDays", args.retentionDays, 2, 3650);
+        const sku = v.oneOf("sku", args.sku, STORAGE_SKUS);
+        // Invariants for any caller (the config's ranges are the schema's): the lifecycle rule needs a cool tier before deletion.
+        const retentionDays = v.integer("retentionDays", args.retentionDays, 2);
         const coolAfterDays = v.integer("coolAfterDays", args.coolAfterDays, 1, retentionDays - 1);
-        const softDeleteDays = v.integer("softDeleteDays", args.softDeleteDays ?? 14, 1, 365);
-        const locked = args.immutabilityLocked ?? false;
-        const publicNetworkAccess = args.publicNetworkAccess ?? false;
-        const infrastructureEncryption = args.requireInfrastructureEncryption ?? true;
+        const softDeleteDays = v.integer("softDeleteDays", args.softDeleteDays, 1);
+        const locked = args.immutabilityLocked;
+        const publicNetworkAccess = args.publicNetworkAccess;
+        const infrastructureEncryption = args.requireInfrastructureEncryption;
         const tags = args.tags ?? {};
         // Backups must outlive any Pulumi operation: protected against delete/replace, and left in
         // Azure even if someone unprotects and destroys the stack.
