@@ -43,9 +43,9 @@ load_migration
 
 # --- Prometheus through the API server proxy.
 selector=$(cfg gate.selector "")
-window=$(cfg gate.window 5m)
-max_error_ratio=$(cfg gate.maxErrorRatio 0.01)
-max_p95=$(cfg gate.maxP95Seconds 1)
+window=$(cfg gate.window)
+max_error_ratio=$(cfg gate.maxErrorRatio)
+max_p95=$(cfg gate.maxP95Seconds)
 
 # Where Prometheus runs: the stack's `prometheus` output (derived once by the program from
 # monitoring.*, never configured twice). Read only when the health gate runs.

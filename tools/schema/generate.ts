@@ -7,7 +7,9 @@
  * - Pulumi.yaml's `config:` block: the keys every stack must set (type, description; no defaults,
  *   the CLI would merge them) and the comment listing the optional ones;
  * - `docs/configuration.md`: the configuration reference (every key: type, default, allowed values,
- *   description, secret or not).
+ *   description, secret or not);
+ * - `scripts/lib/migration-defaults.sh`: what each migration key the operator scripts read means
+ *   when the stack file leaves it out (the schema's defaults, for `cfg` in scripts/lib/migration.sh).
  *
  * `npm run schema` writes them; `npm run schema -- --check` (and tests/schema-artifacts.test.ts)
  * fails when any file differs from what the schema generates. Pure functions besides {@link main}.
@@ -285,12 +287,56 @@ export function configurationMarkdown(): string {
     return out.join("\n");
 }
 
+/** Where the operator scripts find the migration section's defaults (relative to the repository root). */
+export const MIGRATION_DEFAULTS_PATH = "scripts/lib/migration-defaults.sh";
+
+/** The migration keys the operator scripts read (scripts/migrate.sh, scripts/lib/migration.sh) whose absence means a default. */
+export const SCRIPT_MIGRATION_KEYS = ["enabled", "steps", "stage", "dataStrategy", "routing", "retireOld", "replicas.old", "replicas.new", "oldSystem.healthPath", "gate.window", "gate.maxErrorRatio", "gate.maxP95Seconds"] as const;
+
+/**
+ * The migration section's defaults as the operator scripts need them: the section parsed with only
+ * its required keys (an enabled migration), each key's value as `pulumi config get` prints it.
+ */
+export function migrationScriptDefaults(): Record<(typeof SCRIPT_MIGRATION_KEYS)[number], string> {
+    const schema = (NAMESPACE_SCHEMAS.aks.shape as Record<string, z.ZodType>).migration;
+    const required = { enabled: true, hosts: ["app.example.com"], tlsSecretName: "tls", gateway: { className: "gateway" }, oldSystem: { namespace: "old", service: "old", port: 80, deployment: "old" } };
+    const parsed = schema.safeParse(required);
+    if (!parsed.success) throw new Error(`the migration section's required keys changed: ${parsed.error.message}`);
+    // `enabled` itself: what an absent section means.
+    const absent = schema.safeParse({});
+    if (!absent.success) throw new Error(`an empty migration section no longer parses: ${absent.error.message}`);
+    const out = {} as Record<(typeof SCRIPT_MIGRATION_KEYS)[number], string>;
+    for (const key of SCRIPT_MIGRATION_KEYS) {
+        const from = key === "enabled" ? absent.data : parsed.data;
+        const value = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], from);
+        if (value === undefined) throw new Error(`migration.${key} has no default in the schema`);
+        out[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return out;
+}
+
+/** scripts/lib/migration-defaults.sh: a bash associative array of {@link migrationScriptDefaults}. */
+export function migrationDefaultsShell(): string {
+    const lines = [
+        "# shellcheck shell=bash",
+        "# Generated from the configuration schema (infra/config/migration.ts) by `npm run schema`: do not edit.",
+        "# What each migration key the operator scripts read means when the stack file leaves it out.",
+        "# shellcheck disable=SC2034 # used by scripts/lib/migration.sh, which sources this file",
+        "declare -gA MIGRATION_DEFAULTS=(",
+        ...Object.entries(migrationScriptDefaults()).map(([k, v]) => `  [${k}]='${v}'`),
+        ")",
+        "",
+    ];
+    return lines.join("\n");
+}
+
 /** Every generated file: path (relative to the repository root) → its text. */
 export function artefacts(root = ROOT): Record<string, string> {
     return {
         [STACK_SCHEMA_PATH]: stackJsonSchemaText(),
         "Pulumi.yaml": projectYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")),
         "docs/configuration.md": configurationMarkdown(),
+        [MIGRATION_DEFAULTS_PATH]: migrationDefaultsShell(),
     };
 }
 
