@@ -8,6 +8,9 @@ import type { BackupStorageConfig } from "../../infra/config/backup";
 export const STORAGE_SKUS = ["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS"] as const;
 export type StorageSku = (typeof STORAGE_SKUS)[number];
 
+/** The account name's prefix: 3-16 lower-case letters or digits (the random suffix makes 24 at most). */
+export const ACCOUNT_NAME_PREFIX = /^[a-z0-9]{3,16}$/;
+
 /** Length of the random suffix of the account name. */
 export const ACCOUNT_SUFFIX_LENGTH = 8;
 
@@ -132,7 +135,7 @@ export class BackupStorage extends pulumi.ComponentResource {
     constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:azure:BackupStorage", name, {}, opts);
         const v = new ArgsValidator(`BackupStorage ${name}`);
-        v.matches("accountNamePrefix", args.accountNamePrefix, /^[a-z0-9]{3,16}$/, "3-16 lower-case letters or digits");
+        v.matches("accountNamePrefix", args.accountNamePrefix, ACCOUNT_NAME_PREFIX, "3-16 lower-case letters or digits");
         const containerName = args.containerName;
         if (!isContainerName(containerName)) throw v.fail("containerName", "a blob container name (3-63 lower-case letters, digits and single '-')", containerName);
         const sku = v.oneOf("sku", args.sku, STORAGE_SKUS);

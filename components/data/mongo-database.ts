@@ -13,7 +13,7 @@ import { ArgsValidator } from "../shared/validation";
 import { DiagnosticSettings, MONGO_CLUSTER_LOG_CATEGORIES } from "../platform/diagnostics";
 import { PrivateEndpoint } from "../platform/private-endpoint";
 import { AZURE_SEVERITY, DATABASE_ALERT_LEVELS, DatabaseAlertLevel } from "./alert-routing";
-import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, COMPUTE_TIERS, ComputeTier, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "./service";
+import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, CLUSTER_NAME, CLUSTER_NAME_TEXT, COMPUTE_TIERS, ComputeTier, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "./service";
 
 /** The ARM resource type (metric namespace, Resource Health resource type). */
 export const MONGO_CLUSTER_RESOURCE_TYPE = "Microsoft.DocumentDB/mongoClusters";
@@ -99,8 +99,7 @@ export class MongoDatabase extends pulumi.ComponentResource {
     constructor(name: string, args: MongoDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("itops:data:MongoDatabase", name, {}, opts);
         const v = new ArgsValidator(`MongoDatabase ${name}`);
-        const clusterNameRule = /^(?=.{3,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
-        v.matches("clusterName", args.clusterName, clusterNameRule, "3-40 lower-case letters and digits in groups separated by single '-'");
+        v.matches("clusterName", args.clusterName, CLUSTER_NAME, CLUSTER_NAME_TEXT);
         v.oneOf("serverVersion", args.serverVersion, SERVER_VERSIONS);
         v.oneOf("computeTier", args.computeTier, COMPUTE_TIERS);
         if (!(STORAGE_SIZES_GB as readonly number[]).includes(args.storageSizeGb)) throw v.fail("storageSizeGb", `one of ${STORAGE_SIZES_GB.join(", ")}`, args.storageSizeGb);
@@ -109,7 +108,7 @@ export class MongoDatabase extends pulumi.ComponentResource {
         if (burstable && args.storageSizeGb > BURSTABLE_MAX_STORAGE_GB) throw v.fail("storageSizeGb", `at most ${BURSTABLE_MAX_STORAGE_GB} with the burstable tier ${args.computeTier}`, args.storageSizeGb);
         v.matches("administratorUserName", args.administratorUserName, /^[A-Za-z][A-Za-z0-9]{2,31}$/, "3-32 letters and digits, starting with a letter");
         if (args.geoReplica) {
-            v.matches("geoReplica.clusterName", args.geoReplica.clusterName, clusterNameRule, "3-40 lower-case letters and digits in groups separated by single '-'");
+            v.matches("geoReplica.clusterName", args.geoReplica.clusterName, CLUSTER_NAME, CLUSTER_NAME_TEXT);
             if (args.geoReplica.location === args.location) throw v.fail("geoReplica.location", `a region other than location (${args.location})`, args.geoReplica.location);
         }
         if (args.alerts) {

@@ -19,3 +19,7 @@ export const STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 
 
 /** The port the service answers on (MongoDB vCore: 10260, not 27017). */
 export const MONGO_CLUSTER_PORT = 10260;
+
+/** A cluster name (a global DNS name): 3-40 lower-case letters and digits in groups separated by single '-'. */
+export const CLUSTER_NAME = /^(?=.{3,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+export const CLUSTER_NAME_TEXT = "3-40 lower-case letters and digits in groups separated by single '-' (a global DNS name)";

@@ -53,7 +53,8 @@ export function routeWeights(steps: readonly number[], stage: number): RouteWeig
 const GATEWAY_API = "gateway.networking.k8s.io";
 /** A fully qualified host name of a route (a leading `*.` wildcard allowed); `migration.hosts` too. */
 export const ROUTE_HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 export interface WeightedRouteArgs {
     readonly mode: RoutingMode;

@@ -116,6 +116,9 @@ export const PORT_NAME = /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
 export const PORT_NAME_TEXT = "a port name (at most 15 lower-case letters, digits or '-', starting and ending with a letter or digit)";
 
 /** Canonical textual UUID (Entra object ids, tenant ids, client ids, subscription ids). */
+/** An https URL (webhook and integration endpoints). */
+export const HTTPS_URL = /^https:\/\/\S+$/;
+
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** DNS-1123 subdomain: dot-separated labels, at most 253 characters. */

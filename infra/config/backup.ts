@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblem, isTimeZone, maxRunGapMinutes } from "../../components/shared/cron-schedule";
-import { isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
+import { ACCOUNT_NAME_PREFIX, isContainerName, STORAGE_SKUS, StorageSku } from "../../components/backup/backup-storage";
 import { IPV4_CIDR, isIpv4Cidr, QUANTITY, QUANTITY_TEXT } from "../../components/shared/validation";
 import { z } from "zod";
 import { ClusterMode } from "./platform";
@@ -120,7 +120,6 @@ export const DEFAULT_TIME_ZONE = "Asia/Tokyo";
 export const DEFAULT_MONGO_IMAGE = "mongo:7.0.14";
 export const DEFAULT_AZCOPY_IMAGE = "mcr.microsoft.com/azure-storage/azcopy:10.27.1";
 
-const ACCOUNT_PREFIX = /^[a-z0-9]{3,16}$/;
 const CONTAINER_URL = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$/;
 
 const schedule = (def: string, what: string) =>
@@ -151,7 +150,7 @@ const existingTarget = obj({
     .describe("Cluster mode existing: the storage and identities made outside this stack.");
 
 const storage = section({
-    accountNamePrefix: str({ pattern: ACCOUNT_PREFIX, text: "3-16 lower-case letters or digits (an 8-character random suffix completes the 24-character storage account name)" })
+    accountNamePrefix: str({ pattern: ACCOUNT_NAME_PREFIX, text: "3-16 lower-case letters or digits (an 8-character random suffix completes the 24-character storage account name)" })
         .optional()
         .describe("Start of the generated storage account name (an 8-character random suffix follows).")
         .meta({ derivedDefault: "itopsbkp + the stack name's first 8 letters/digits" }),

@@ -46,7 +46,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { databaseAlertRoles, needsIntegrationUrl } from "../../components/data/alert-routing";
 import { ONCALL_ROLES, OnCallRole, OnCallSpec } from "../../components/monitoring/alertmanager-config";
-import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, COMPUTE_TIERS, ComputeTier, MONGO_CLUSTER_PORT, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "../../components/data/service";
+import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, CLUSTER_NAME, CLUSTER_NAME_TEXT, COMPUTE_TIERS, ComputeTier, MONGO_CLUSTER_PORT, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "../../components/data/service";
+import { HTTPS_URL } from "../../components/shared/validation";
 import { bool, int, obj, OptionalSecretRef, oneOf, parseContext, problem, rangeText, SecretRef, section, str, WHEN_VALID } from "./kit";
 
 // The service's own choices live with the component (one place); the config re-exports them.
@@ -93,8 +94,6 @@ export const PAIRED_REGIONS: Readonly<Record<string, string>> = {
 };
 
 /** Cluster names: the service's rule (they become DNS names under mongocluster.cosmos.azure.com). */
-export const CLUSTER_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-export const CLUSTER_NAME_TEXT = "3-40 lower-case letters and digits in groups separated by single '-' (a global DNS name)";
 
 /**
  * The keys that give the connection (or its network allow) a second source: rejected in managed mode.
@@ -134,9 +133,8 @@ export interface ManagedDatabaseConfig {
 
 export type DatabaseConfig = { readonly mode: "external" } | ManagedDatabaseConfig;
 
-const HTTPS_URL = /^https:\/\/\S+$/;
 const RESERVED_ADMINS = ["admin", "root", "administrator", "azureuser", "guest"];
-const clusterName = () => str({ minLength: 3, maxLength: 40, pattern: CLUSTER_NAME, text: CLUSTER_NAME_TEXT });
+const clusterName = () => str({ pattern: CLUSTER_NAME, text: CLUSTER_NAME_TEXT });
 const burstableText = (tier: string) => `is not supported by the burstable tier ${tier} (use M30 or larger)`;
 
 /** `it-ops-infra:database` (rules 1, 4, 5 and the ranges; rules 2, 6, 7 in {@link finishDatabase}, rule 3 in {@link managedConflicts}). */

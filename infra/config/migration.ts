@@ -11,7 +11,7 @@ import { DATA_STRATEGIES, DataStrategy, ROUTING_MODES, RoutingMode } from "../..
 import { z } from "zod";
 import { HTTP_PATH } from "../../components/shared/validation";
 import { COPY_RUN_ID } from "../../components/migration/data-copy-job";
-import { ROUTE_HOST } from "../../components/migration/weighted-route";
+import { HEADER_NAME, ROUTE_HOST } from "../../components/migration/weighted-route";
 import { serviceSeriesSelector } from "../../components/monitoring/service-monitor";
 import { DEFAULT_MONGO_IMAGE } from "./backup";
 import { bool, dnsLabel, dnsSubdomain, duration, int, list, num, obj, oneOf, optionalSecret, pinnedImage, problem, Resolved, SecretRef, section, str, WHEN_VALID } from "./kit";
@@ -91,7 +91,6 @@ export interface EnabledMigrationConfig {
 
 export type MigrationConfig = { readonly enabled: false } | EnabledMigrationConfig;
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*`;
 const SELECTOR = new RegExp(`^${MATCHER}(,${MATCHER})*$`);

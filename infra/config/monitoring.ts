@@ -11,7 +11,7 @@ import { ComponentResources, DEFAULT_COMPONENT_RESOURCES, HiddenComponents, Reso
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS } from "../../components/monitoring/monitoring-rules";
 import { z } from "zod";
 import { PrometheusEndpoint, prometheusEndpoint } from "../../components/monitoring/prometheus-endpoint";
-import { LABEL_KEY, LABEL_VALUE } from "../../components/shared/validation";
+import { HTTPS_URL as URL, LABEL_KEY, LABEL_VALUE } from "../../components/shared/validation";
 import { bool, dnsLabel, dnsLabelItem, dnsSubdomain, duration, int, list, notHere, num, obj, oneOf, optionalSecret, problem, Resolved, secret, SecretRef, section, str, uuid, WHEN_VALID } from "./kit";
 
 export interface OnCallConfig extends OnCallSpec {
@@ -125,7 +125,6 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const HOST_PORT = /^[^:\s]+:\d+$/;
-const URL = /^https:\/\/\S+$/;
 
 /** Seconds of a Prometheus/Alertmanager duration (`1h30m`). */
 export function durationSeconds(d: string): number {
