@@ -9,11 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as mongocluster from "@pulumi/azure-native/mongocluster";
 import * as monitor from "@pulumi/azure-native/monitor";
+import type { ManagedDatabaseConfig } from "../../infra/config/database";
 import { ArgsValidator } from "../shared/validation";
 import { DiagnosticSettings, MONGO_CLUSTER_LOG_CATEGORIES } from "../platform/diagnostics";
 import { PrivateEndpoint } from "../platform/private-endpoint";
 import { AZURE_SEVERITY, DATABASE_ALERT_LEVELS, DatabaseAlertLevel } from "./alert-routing";
-import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, CLUSTER_NAME, CLUSTER_NAME_TEXT, COMPUTE_TIERS, ComputeTier, SERVER_VERSIONS, ServerVersion, STORAGE_SIZES_GB } from "./service";
+import { BURSTABLE_MAX_STORAGE_GB, BURSTABLE_TIERS, CLUSTER_NAME, CLUSTER_NAME_TEXT, COMPUTE_TIERS, SERVER_VERSIONS, STORAGE_SIZES_GB } from "./service";
 
 /** The ARM resource type (metric namespace, Resource Health resource type). */
 export const MONGO_CLUSTER_RESOURCE_TYPE = "Microsoft.DocumentDB/mongoClusters";
@@ -47,20 +48,14 @@ export interface MongoDatabaseAlerts {
     readonly stack: string;
 }
 
-export interface MongoDatabaseArgs {
+/**
+ * The parsed `database` section (mode managed: cluster name, server version, compute tier, storage,
+ * high availability — a standby per shard or none —, administrator name) and where the cluster goes.
+ */
+export interface MongoDatabaseArgs
+    extends Pick<ManagedDatabaseConfig, "clusterName" | "serverVersion" | "computeTier" | "storageSizeGb" | "highAvailability" | "administratorUserName"> {
     readonly resourceGroupName: pulumi.Input<string>;
     readonly location: string;
-    /** The cluster's name: a global DNS name (3-40 of a-z, 0-9 and single '-'). */
-    readonly clusterName: string;
-    /** MongoDB version, e.g. `7.0`. */
-    readonly serverVersion: ServerVersion;
-    /** Compute tier, e.g. `M30`. */
-    readonly computeTier: ComputeTier;
-    /** Disk per shard, GB. */
-    readonly storageSizeGb: number;
-    /** A standby per shard (`ZoneRedundantPreferred`), or none (`Disabled`). */
-    readonly highAvailability: boolean;
-    readonly administratorUserName: string;
     /** The private endpoint's subnet (`network.subnets.database`) and the VNet its DNS zone is linked to. */
     readonly network: { readonly subnetId: pulumi.Input<string>; readonly vnetId: pulumi.Input<string> };
     /** The Log Analytics workspace of the diagnostic setting. */
